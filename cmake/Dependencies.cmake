@@ -1,0 +1,10 @@
+# Every external dependency comes from a Debian package installed by
+# scripts/install-deps.sh; third_party/README.md says why each is used.
+find_package(absl REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Catch2 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+pkg_check_modules(LIBCAP REQUIRED IMPORTED_TARGET libcap)

@@ -1,0 +1,161 @@
+#include "common/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/cleanup/cleanup.h"
+#include "common/status.h"
+#include "common/unique_fd.h"
+
+extern char** environ;
+
+namespace berth {
+namespace {
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<ScopedPid> Spawn(const SpawnOptions& options) {
+  if (options.argv.empty()) return InvalidArgumentf("spawn: empty argv");
+  const std::string& program = options.argv[0];
+
+  int highest_target = 2;
+  for (const auto& [child_fd, parent_fd] : options.fds) {
+    if (child_fd < 0 || parent_fd < 0) {
+      return InvalidArgumentf("spawn {}: negative fd in fd map", program);
+    }
+    highest_target = std::max(highest_target, child_fd);
+  }
+  // Move every source above all targets first, so that dup2 into a target
+  // can never clobber a source still to be copied.
+  std::vector<UniqueFd> staged;
+  std::vector<std::pair<int, int>> moves;  // {child_fd, staged fd}
+  for (const auto& [child_fd, parent_fd] : options.fds) {
+    int fd = ::fcntl(parent_fd, F_DUPFD_CLOEXEC, highest_target + 1);
+    if (fd < 0) return ErrnoErrorf(errno, "spawn {}: dup fd {}", program, parent_fd);
+    staged.emplace_back(fd);
+    moves.emplace_back(child_fd, fd);
+  }
+  UniqueFd dev_null;
+  if (!options.inherit_stdio) {
+    int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return ErrnoErrorf(errno, "spawn {}: open /dev/null", program);
+    int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, highest_target + 1);
+    ::close(fd);
+    if (moved < 0) return ErrnoErrorf(errno, "spawn {}: dup /dev/null", program);
+    dev_null.reset(moved);
+    for (int std_fd = 0; std_fd <= 2; ++std_fd) {
+      bool mapped = std::any_of(moves.begin(), moves.end(),
+                                [&](const auto& m) { return m.first == std_fd; });
+      if (!mapped) moves.emplace_back(std_fd, dev_null.get());
+    }
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  absl::Cleanup destroy_actions = [&] { posix_spawn_file_actions_destroy(&actions); };
+  for (const auto& [child_fd, source] : moves) {
+    posix_spawn_file_actions_adddup2(&actions, source, child_fd);
+  }
+  posix_spawn_file_actions_addclosefrom_np(&actions, highest_target + 1);
+  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  absl::Cleanup destroy_attr = [&] { posix_spawnattr_destroy(&attr); };
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (options.new_session) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&attr, flags);
+
+  std::vector<char*> argv = CStrings(options.argv);
+  std::vector<char*> envp;
+  if (options.env) envp = CStrings(*options.env);
+  char** env = options.env ? envp.data() : environ;
+
+  pid_t pid = -1;
+  int rc = options.search_path
+               ? posix_spawnp(&pid, program.c_str(), &actions, &attr, argv.data(), env)
+               : posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), env);
+  if (rc != 0) return ErrnoErrorf(rc, "exec {}", program);
+  return ScopedPid(pid);
+}
+
+absl::StatusOr<SpawnResult> RunAndCapture(const SpawnOptions& options,
+                                          const std::string& stdin_data) {
+  constexpr size_t kCap = 1 << 20;
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) < 0) return ErrnoErrorf(errno, "pipe");
+  UniqueFd in_r(in[0]), in_w(in[1]);
+  if (::pipe2(out, O_CLOEXEC) < 0) return ErrnoErrorf(errno, "pipe");
+  UniqueFd out_r(out[0]), out_w(out[1]);
+  if (::pipe2(err, O_CLOEXEC) < 0) return ErrnoErrorf(errno, "pipe");
+  UniqueFd err_r(err[0]), err_w(err[1]);
+
+  SpawnOptions opts = options;
+  opts.fds.emplace_back(0, in_r.get());
+  opts.fds.emplace_back(1, out_w.get());
+  opts.fds.emplace_back(2, err_w.get());
+  BERTH_ASSIGN_OR_RETURN(ScopedPid child, Spawn(opts));
+  in_r.reset();
+  out_w.reset();
+  err_w.reset();
+
+  SpawnResult result;
+  size_t written = 0;
+  if (stdin_data.empty()) in_w.reset();
+  if (in_w) ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
+  while (out_r || err_r) {
+    struct pollfd fds[3];
+    int n = 0;
+    if (out_r) fds[n++] = {out_r.get(), POLLIN, 0};
+    if (err_r) fds[n++] = {err_r.get(), POLLIN, 0};
+    if (in_w) fds[n++] = {in_w.get(), POLLOUT, 0};
+    if (::poll(fds, static_cast<nfds_t>(n), -1) < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoErrorf(errno, "poll");
+    }
+    for (int i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (in_w && fds[i].fd == in_w.get()) {
+        ssize_t w = ::write(in_w.get(), stdin_data.data() + written, stdin_data.size() - written);
+        if (w > 0) written += static_cast<size_t>(w);
+        if (w < 0 && errno != EAGAIN && errno != EINTR) in_w.reset();
+        if (written == stdin_data.size()) in_w.reset();
+        continue;
+      }
+      bool is_out = out_r && fds[i].fd == out_r.get();
+      UniqueFd& src = is_out ? out_r : err_r;
+      std::string& dst = is_out ? result.out : result.err;
+      char buf[4096];
+      ssize_t r = ::read(src.get(), buf, sizeof(buf));
+      if (r > 0) {
+        if (dst.size() < kCap) dst.append(buf, std::min(static_cast<size_t>(r), kCap - dst.size()));
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        src.reset();
+      }
+    }
+  }
+  in_w.reset();
+  BERTH_ASSIGN_OR_RETURN(result.status, child.Wait());
+  return result;
+}
+
+}  // namespace berth
