@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <unistd.h>
 
@@ -26,11 +27,34 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   return out;
 }
 
+const std::string& ProgramName(const SpawnOptions& options) {
+  return options.program.empty() ? options.argv[0] : options.program;
+}
+
+// A child that exits without reading its stdin must not kill us with
+// SIGPIPE: block it around the write and drop it if it was raised.
+ssize_t WriteNoSigpipe(int fd, const char* data, size_t size) {
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  ssize_t w = ::write(fd, data, size);
+  int saved = errno;
+  if (w < 0 && errno == EPIPE) {
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  errno = saved;
+  return w;
+}
+
 }  // namespace
 
 absl::StatusOr<ScopedPid> Spawn(const SpawnOptions& options) {
   if (options.argv.empty()) return InvalidArgumentf("spawn: empty argv");
-  const std::string& program = options.argv[0];
+  const std::string& program = options.program.empty() ? options.argv[0] : options.program;
 
   int highest_target = 2;
   for (const auto& [child_fd, parent_fd] : options.fds) {
@@ -99,7 +123,8 @@ absl::StatusOr<ScopedPid> Spawn(const SpawnOptions& options) {
 }
 
 absl::StatusOr<SpawnResult> RunAndCapture(const SpawnOptions& options,
-                                          const std::string& stdin_data) {
+                                          const std::string& stdin_data,
+                                          std::optional<std::chrono::milliseconds> timeout) {
   constexpr size_t kCap = 1 << 20;
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) < 0) return ErrnoErrorf(errno, "pipe");
@@ -120,6 +145,7 @@ absl::StatusOr<SpawnResult> RunAndCapture(const SpawnOptions& options,
 
   SpawnResult result;
   size_t written = 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::hours(1 << 20));
   if (stdin_data.empty()) in_w.reset();
   if (in_w) ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
   while (out_r || err_r) {
@@ -128,14 +154,26 @@ absl::StatusOr<SpawnResult> RunAndCapture(const SpawnOptions& options,
     if (out_r) fds[n++] = {out_r.get(), POLLIN, 0};
     if (err_r) fds[n++] = {err_r.get(), POLLIN, 0};
     if (in_w) fds[n++] = {in_w.get(), POLLOUT, 0};
-    if (::poll(fds, static_cast<nfds_t>(n), -1) < 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      pid_t pid = child.get();
+      child.Reset();  // SIGKILL and reap
+      return absl::DeadlineExceededError(fmt::format(
+          "{} (pid {}) timed out after {} ms", ProgramName(options), pid, timeout->count()));
+    }
+    int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
+    int ready = ::poll(fds, static_cast<nfds_t>(n), wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       return ErrnoErrorf(errno, "poll");
     }
+    if (ready == 0) continue;
     for (int i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
       if (in_w && fds[i].fd == in_w.get()) {
-        ssize_t w = ::write(in_w.get(), stdin_data.data() + written, stdin_data.size() - written);
+        ssize_t w = WriteNoSigpipe(in_w.get(), stdin_data.data() + written,
+                                   stdin_data.size() - written);
         if (w > 0) written += static_cast<size_t>(w);
         if (w < 0 && errno != EAGAIN && errno != EINTR) in_w.reset();
         if (written == stdin_data.size()) in_w.reset();
@@ -154,6 +192,15 @@ absl::StatusOr<SpawnResult> RunAndCapture(const SpawnOptions& options,
     }
   }
   in_w.reset();
+  if (timeout) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    absl::StatusOr<ExitStatus> status =
+        child.WaitFor(std::max(left, std::chrono::milliseconds(1)));
+    if (!status.ok()) return status.status();
+    result.status = *status;
+    return result;
+  }
   BERTH_ASSIGN_OR_RETURN(result.status, child.Wait());
   return result;
 }

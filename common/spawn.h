@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,8 +21,9 @@ namespace berth {
 
 struct SpawnOptions {
   // argv[0] is the program: a path, or a name looked up in PATH when
-  // search_path is set.
+  // search_path is set, unless `program` names it separately.
   std::vector<std::string> argv;
+  std::string program;
   // The child's environment; nullopt inherits this process's.
   std::optional<std::vector<std::string>> env;
   // The child's fds, {child_fd, parent_fd}. The child gets exactly these plus
@@ -43,7 +45,10 @@ struct SpawnResult {
   std::string out;
   std::string err;
 };
-absl::StatusOr<SpawnResult> RunAndCapture(const SpawnOptions& options,
-                                          const std::string& stdin_data = "");
+// With a timeout, a program still running when it expires is killed
+// (SIGKILL) and the result is DeadlineExceeded.
+absl::StatusOr<SpawnResult> RunAndCapture(
+    const SpawnOptions& options, const std::string& stdin_data = "",
+    std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 }  // namespace berth
