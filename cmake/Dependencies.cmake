@@ -1,6 +1,7 @@
 # Every external dependency comes from a Debian package installed by
 # scripts/install-deps.sh; third_party/README.md says why each is used.
 find_package(absl REQUIRED)
+include(${CMAKE_CURRENT_LIST_DIR}/Absl.cmake)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
@@ -8,3 +9,7 @@ find_package(Catch2 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 pkg_check_modules(LIBCAP REQUIRED IMPORTED_TARGET libcap)
+
+# Static archives for berth-runtime (see Absl.cmake for why).
+find_library(BERTH_SECCOMP_STATIC NAMES libseccomp.a REQUIRED)
+find_library(BERTH_LIBCAP_STATIC NAMES libcap.a REQUIRED)

@@ -141,7 +141,9 @@ absl::StatusOr<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
   if (o.detach) return 0;
   process::Foreground fg;
   fg.pid = launched.init_pid;
-  if (console_peer) BERTH_ASSIGN_OR_RETURN(fg.console, linux::ReceiveFd(console_peer.get()));
+  if (console_peer) {
+    BERTH_ASSIGN_OR_RETURN(fg.console, linux::ReceiveFd(console_peer.get()));
+  }
   return process::WaitInForeground(std::move(fg));
 }
 

@@ -1,10 +1,12 @@
 // state, list and ps: reporting on containers.
 #include <pwd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 
+#include "common/file_util.h"
 #include "common/json_util.h"
 #include "common/proc.h"
 #include "common/spawn.h"
@@ -30,8 +32,8 @@ std::string UserName(uid_t uid) {
   return "#" + std::to_string(uid);
 }
 
-// Columns padded like Go's tabwriter(minwidth 12, padding 1), as runc prints.
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
+// Columns padded like Go's tabwriter (runc: minwidth 12, padding 1).
+std::string Table(const std::vector<std::vector<std::string>>& rows, size_t min_width = 12) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -42,11 +44,71 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(std::max<size_t>(widths[i] + 1, 12) - row[i].size(), ' ');
+      if (i + 1 < row.size()) line += std::string(std::max<size_t>(widths[i] + 1, min_width) - row[i].size(), ' ');
     }
     out += line + "\n";
   }
   return out;
+}
+
+std::string FormatCpuTime(uint64_t ticks, long hz) {
+  uint64_t secs = ticks / static_cast<uint64_t>(hz);
+  uint64_t days = secs / 86400;
+  std::string hms = fmt::format("{:02}:{:02}:{:02}", (secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+  return days > 0 ? fmt::format("{}-{}", days, hms) : hms;
+}
+
+std::string TtyName(int tty_nr) {
+  if (tty_nr == 0) return "?";
+  unsigned major = (static_cast<unsigned>(tty_nr) >> 8) & 0xfff;
+  unsigned minor = (static_cast<unsigned>(tty_nr) & 0xff) | ((static_cast<unsigned>(tty_nr) >> 12) & 0xfff00);
+  if (major >= 136 && major <= 143) return fmt::format("pts/{}", (major - 136) * 256 + minor);
+  if (major == 4 && minor < 64) return fmt::format("tty{}", minor);
+  return "?";
+}
+
+// `ps -ef` columns (UID PID PPID C STIME TTY TIME CMD) read from /proc.
+std::string PsTable(const std::vector<pid_t>& pids) {
+  long hz = ::sysconf(_SC_CLK_TCK);
+  double uptime = 0;
+  if (absl::StatusOr<std::string> up = ReadFile("/proc/uptime"); up.ok()) {
+    uptime = std::strtod(up->c_str(), nullptr);
+  }
+  time_t boot = ::time(nullptr) - static_cast<time_t>(uptime);
+  std::vector<std::vector<std::string>> rows = {{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}};
+  for (pid_t pid : pids) {
+    absl::StatusOr<ProcStat> st = ReadProcStat(pid);
+    if (!st.ok()) continue;  // exited meanwhile
+    uid_t uid = 0;
+    if (absl::StatusOr<std::string> status = ReadFile(fmt::format("/proc/{}/status", pid)); status.ok()) {
+      for (std::string_view line : Split(*status, '\n', true)) {
+        if (line.starts_with("Uid:")) {
+          std::vector<std::string_view> f = Split(line.substr(4), '\t', true);
+          if (f.size() >= 2) uid = static_cast<uid_t>(ParseUint64(TrimSpace(f[1])).value_or(0));
+        }
+      }
+    }
+    double started = static_cast<double>(st->start_time) / static_cast<double>(hz);
+    double running = uptime - started;
+    uint64_t cpu = st->utime + st->stime;
+    int c = running > 0 ? static_cast<int>(static_cast<double>(cpu) / static_cast<double>(hz) * 100 / running) : 0;
+    time_t start = boot + static_cast<time_t>(started);
+    struct tm tm;
+    localtime_r(&start, &tm);
+    char stime[16];
+    std::strftime(stime, sizeof(stime), ::time(nullptr) - start < 86400 ? "%H:%M" : "%b%d", &tm);
+    std::string cmd = st->comm.empty() ? "?" : "[" + st->comm + "]";
+    if (absl::StatusOr<std::string> cmdline = ReadFile(fmt::format("/proc/{}/cmdline", pid));
+        cmdline.ok() && !cmdline->empty()) {
+      cmd = *cmdline;
+      while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
+      std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    }
+    rows.push_back({UserName(uid), std::to_string(pid), std::to_string(st->ppid),
+                    std::to_string(std::min(c, 99)), stime, TtyName(st->tty_nr),
+                    FormatCpuTime(cpu, hz), cmd});
+  }
+  return Table(rows, 1);
 }
 
 }  // namespace
@@ -93,14 +155,14 @@ absl::StatusOr<int> Ps(const GlobalOptions& g, const PsOptions& o) {
     Print(json::Dump(json::Json(pids)) + "\n");
     return 0;
   }
-  // runc runs ps(1) with the given options and keeps the container's rows;
-  // ps is the standard interface for those options, so do the same.
-  std::vector<std::string> args = {"ps"};
   if (o.ps_args.empty()) {
-    args.push_back("-ef");
-  } else {
-    args.insert(args.end(), o.ps_args.begin(), o.ps_args.end());
+    Print(PsTable(pids));
+    return 0;
   }
+  // Custom options mean ps(1)'s own formats: as runc does, run it and keep
+  // the container's rows.
+  std::vector<std::string> args = {"ps"};
+  args.insert(args.end(), o.ps_args.begin(), o.ps_args.end());
   SpawnOptions spawn;
   spawn.argv = args;
   spawn.search_path = true;

@@ -70,12 +70,16 @@ absl::StatusOr<spec::Resources> ResourcesFromFlags(const UpdateOptions& o) {
   spec::Resources r;
   auto memory = [&r]() -> spec::Memory& { return r.memory ? *r.memory : r.memory.emplace(); };
   auto cpu = [&r]() -> spec::Cpu& { return r.cpu ? *r.cpu : r.cpu.emplace(); };
-  if (o.memory) BERTH_ASSIGN_OR_RETURN(memory().limit, ParseBytes("memory", *o.memory));
+  if (o.memory) {
+    BERTH_ASSIGN_OR_RETURN(memory().limit, ParseBytes("memory", *o.memory));
+  }
   if (o.memory_reservation) {
     BERTH_ASSIGN_OR_RETURN(memory().reservation,
                            ParseBytes("memory-reservation", *o.memory_reservation));
   }
-  if (o.memory_swap) BERTH_ASSIGN_OR_RETURN(memory().swap, ParseBytes("memory-swap", *o.memory_swap));
+  if (o.memory_swap) {
+    BERTH_ASSIGN_OR_RETURN(memory().swap, ParseBytes("memory-swap", *o.memory_swap));
+  }
   if (o.kernel_memory) {
     BERTH_ASSIGN_OR_RETURN(memory().kernel, ParseBytes("kernel-memory", *o.kernel_memory));
   }
@@ -83,9 +87,15 @@ absl::StatusOr<spec::Resources> ResourcesFromFlags(const UpdateOptions& o) {
     BERTH_ASSIGN_OR_RETURN(memory().kernel_tcp,
                            ParseBytes("kernel-memory-tcp", *o.kernel_memory_tcp));
   }
-  if (o.cpu_share) BERTH_ASSIGN_OR_RETURN(cpu().shares, ParseUint("cpu-share", *o.cpu_share));
-  if (o.cpu_quota) BERTH_ASSIGN_OR_RETURN(cpu().quota, ParseInt("cpu-quota", *o.cpu_quota));
-  if (o.cpu_period) BERTH_ASSIGN_OR_RETURN(cpu().period, ParseUint("cpu-period", *o.cpu_period));
+  if (o.cpu_share) {
+    BERTH_ASSIGN_OR_RETURN(cpu().shares, ParseUint("cpu-share", *o.cpu_share));
+  }
+  if (o.cpu_quota) {
+    BERTH_ASSIGN_OR_RETURN(cpu().quota, ParseInt("cpu-quota", *o.cpu_quota));
+  }
+  if (o.cpu_period) {
+    BERTH_ASSIGN_OR_RETURN(cpu().period, ParseUint("cpu-period", *o.cpu_period));
+  }
   if (o.cpu_rt_runtime) {
     BERTH_ASSIGN_OR_RETURN(cpu().realtime_runtime, ParseInt("cpu-rt-runtime", *o.cpu_rt_runtime));
   }

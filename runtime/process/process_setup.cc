@@ -1,6 +1,7 @@
 #include "runtime/process/process_setup.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
