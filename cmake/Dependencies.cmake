@@ -9,6 +9,8 @@ find_package(Catch2 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 pkg_check_modules(LIBCAP REQUIRED IMPORTED_TARGET libcap)
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+find_package(OpenSSL REQUIRED)
 
 # Static archives for berth-runtime (see Absl.cmake for why).
 find_library(BERTH_SECCOMP_STATIC NAMES libseccomp.a REQUIRED)
