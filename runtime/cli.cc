@@ -1,6 +1,7 @@
 #include "runtime/cli.h"
 
 #include <seccomp.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -196,7 +197,12 @@ int RunCli(int argc, char** argv) {
   (void)log::ParseFormat(g.log_format, &format);
   log::SetFormat(format);
   log::SetLevel(g.debug ? log::Level::kDebug : log::Level::kWarning);
-  if (!g.log.empty()) {
+  if (g.log.empty()) {
+    // The container process replaces fds 0-2 (a pty, the shim's pipes);
+    // the runtime's own messages keep going to the stderr it was given.
+    int fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (fd >= 0) log::SetOutput(fd, true);
+  } else {
     if (absl::Status s = log::SetOutputFile(g.log); !s.ok()) {
       std::fprintf(stderr, "berth-runtime: %s\n", std::string(s.message()).c_str());
       return 1;

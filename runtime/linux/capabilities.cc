@@ -127,9 +127,10 @@ absl::Status ApplyCapabilities(const CapabilitySets& sets) {
   for (int cap : sets.ambient) {
     // The kernel only raises ambient caps that are permitted and
     // inheritable; runc's own default spec lists ambient caps without
-    // inheritable ones, so, as runc does, this is a warning.
+    // inheritable ones, and runc ignores the failure, so do we (visible
+    // with --debug).
     if (cap_set_ambient(cap, CAP_SET) < 0) {
-      log::Warnf("cannot raise ambient capability {} (needs permitted and inheritable): {}",
+      log::Debugf("cannot raise ambient capability {} (needs permitted and inheritable): {}",
                  cap < kKnown ? kNames[cap] : std::string_view("?"), std::strerror(errno));
     }
   }

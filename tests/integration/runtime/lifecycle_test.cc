@@ -9,6 +9,7 @@
 #include "common/proc.h"
 #include "common/strings.h"
 #include "tests/integration/runtime/runtime_fixture.h"
+#include "tests/testutil/child_reaper.h"
 
 namespace berth::testing {
 namespace {
@@ -40,7 +41,7 @@ TEST_CASE("run in the foreground returns 128+signal when init is killed", "[life
   REQUIRE(run.ok());
   REQUIRE(f.WaitForStatus(id, "running"));
   REQUIRE(f.Runtime({"kill", id, "KILL"}).status.code == 0);
-  absl::StatusOr<ExitStatus> status = run->WaitFor(std::chrono::seconds(10));
+  absl::StatusOr<ExitStatus> status = WaitChild(run->release(), std::chrono::seconds(10));
   REQUIRE(status.ok());
   CHECK(status->code == 128 + SIGKILL);
   // run deletes the container when it ends.
@@ -150,9 +151,13 @@ TEST_CASE("kill names and numbers, and kill --all", "[lifecycle]") {
   f.config()["process"]["args"] = {"sh", "-c", "sleep 100 & sleep 100; true"};
   f.WriteBundle();
   REQUIRE(f.Runtime({"run", "-d", "--bundle", f.bundle(), id}).status.code == 0);
-  SpawnResult ps = f.Runtime({"ps", "--format", "json", id});
-  REQUIRE(ps.status.code == 0);
-  json::Json pids = *json::Parse(ps.out, "ps");
+  // The shell forks its children after start returns: wait for all three.
+  json::Json pids;
+  for (int i = 0; i < 500 && pids.size() != 3; ++i) {
+    SpawnResult ps = f.Runtime({"ps", "--format", "json", id});
+    REQUIRE(ps.status.code == 0);
+    pids = *json::Parse(ps.out, "ps");
+  }
   REQUIRE(pids.size() == 3);
   CHECK(f.Runtime({"kill", id, "SIGBOGUS"}).status.code != 0);
   REQUIRE(f.Runtime({"kill", "--all", id, "9"}).status.code == 0);

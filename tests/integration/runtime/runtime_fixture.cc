@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "common/file_util.h"
-#include "common/unique_fd.h"
 #include "common/strings.h"
+#include "tests/testutil/child_reaper.h"
 #include "tests/testutil/test_env.h"
 
 namespace berth::testing {
@@ -29,10 +29,6 @@ std::string RuntimePath() { return BinaryPath("berth-runtime"); }
 RuntimeFixture::RuntimeFixture(std::string runtime)
     : runtime_(runtime.empty() ? RuntimePath() : std::move(runtime)), dir_("berth-rt") {
   RequireRoot();
-  // Detached containers must come back to us, as they would to a shim: an
-  // orphan reparented to PID 1 is not ours to wait for (and some PID 1s
-  // kill what they inherit).
-  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   root_ = dir_.Sub("state");
   bundle_ = dir_.Sub("bundle");
   log_ = dir_.Sub("runtime.log");
@@ -41,15 +37,17 @@ RuntimeFixture::RuntimeFixture(std::string runtime)
   REQUIRE(testimage::CreateRootfs(bundle_ + "/rootfs", rootfs).ok());
   testimage::ConfigOptions options;
   config_ = testimage::DefaultRuntimeConfig(options);
+  // Detached containers must come back to us, as they would to a shim: an
+  // orphan reparented to PID 1 is not ours to wait for (and some PID 1s
+  // kill what they inherit). From here on, children are waited for only
+  // through the reaper.
+  StartChildReaper();
 }
 
 RuntimeFixture::~RuntimeFixture() {
   for (const std::string& id : ids_) {
     Runtime({"delete", "--force", id});
     CheckNoLeaks(id);
-  }
-  // Reap the containers that reparented to us.
-  while (waitpid(-1, nullptr, WNOHANG) > 0) {
   }
 }
 
@@ -69,30 +67,14 @@ std::string RuntimeFixture::WriteBundle() {
 
 SpawnResult RuntimeFixture::Runtime(const std::vector<std::string>& args,
                                     const std::string& stdin_data) {
-  // Output goes to files, not pipes: a detached container inherits the
-  // runtime's stdout / stderr and would hold pipes open long after the
-  // runtime itself has exited.
-  std::string out_path = dir_.Sub("out"), err_path = dir_.Sub("err"), in_path = dir_.Sub("in");
-  REQUIRE(WriteFile(in_path, stdin_data).ok());
-  UniqueFd in(open(in_path.c_str(), O_RDONLY | O_CLOEXEC));
-  UniqueFd out(open(out_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  UniqueFd err(open(err_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  REQUIRE((in.ok() && out.ok() && err.ok()));
   SpawnOptions o;
   o.argv = {runtime_, "--root", root_, "--log", log_, "--log-format", "json"};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
   o.cwd = bundle_;
-  o.fds = {{0, in.get()}, {1, out.get()}, {2, err.get()}};
-  absl::StatusOr<ScopedPid> child = Spawn(o);
-  REQUIRE(child.ok());
-  absl::StatusOr<ExitStatus> status = child->WaitFor(std::chrono::seconds(60));
-  INFO("berth-runtime " << Join(args, " ") << ": " << status.status());
-  REQUIRE(status.ok());
-  SpawnResult r;
-  r.status = *status;
-  r.out = ReadFile(out_path).value_or("");
-  r.err = ReadFile(err_path).value_or("");
-  return r;
+  absl::StatusOr<SpawnResult> r = RunCommand(o, stdin_data, std::chrono::seconds(60), dir_.path());
+  INFO("berth-runtime " << Join(args, " ") << ": " << r.status());
+  REQUIRE(r.ok());
+  return *r;
 }
 
 SpawnResult RuntimeFixture::Run(const std::string& id, const std::vector<std::string>& process_args) {
