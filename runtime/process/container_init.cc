@@ -118,6 +118,9 @@ absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch) {
   }
   rootfs_fd.reset();
   BERTH_RETURN_IF_ERROR(cfg.no_pivot ? linux::MoveRoot(cfg.rootfs) : linux::PivotRoot(cfg.rootfs));
+  // Sysctls go in through the container's /proc before /proc/sys may turn
+  // read-only.
+  if (spec.linux) BERTH_RETURN_IF_ERROR(linux::ApplySysctls(spec.linux->sysctl));
   return linux::FinalizeRootfs(spec, plan.mounts.user_ns);
 }
 
@@ -152,10 +155,10 @@ absl::Status RunInit(const InitConfig& cfg, Channel& ch) {
   BERTH_RETURN_IF_ERROR(CloseInheritedFds(
       cfg.preserve_fds, {ch.fd(), cfg.fifo_fd, cfg.console_socket_fd, log::OutputFd()}));
   if (!cfg.no_new_keyring) BERTH_RETURN_IF_ERROR(linux::JoinSessionKeyring(cfg.id));
-  BERTH_RETURN_IF_ERROR(BuildFilesystem(cfg, ch));
+  // The names first, so createContainer hooks already see them.
   if (!spec.hostname.empty()) BERTH_RETURN_IF_ERROR(linux::SetHostname(spec.hostname));
   if (!spec.domainname.empty()) BERTH_RETURN_IF_ERROR(linux::SetDomainname(spec.domainname));
-  if (spec.linux) BERTH_RETURN_IF_ERROR(linux::ApplySysctls(spec.linux->sysctl));
+  BERTH_RETURN_IF_ERROR(BuildFilesystem(cfg, ch));
 
   ProcessPlan plan;
   plan.process = *spec.process;

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "common/file_util.h"
 #include "common/spawn.h"
 #include "common/status.h"
@@ -30,13 +32,18 @@ absl::Status CopyFile(const std::string& from, const std::string& to, mode_t mod
 }
 
 // Full applet paths ("/bin/sh", "/usr/bin/env") as busybox lists them.
+// Asked once per busybox binary and process.
 absl::StatusOr<std::vector<std::string>> AppletPaths(const std::string& busybox) {
+  static std::map<std::string, std::vector<std::string>>* cache =
+      new std::map<std::string, std::vector<std::string>>();
+  if (auto it = cache->find(busybox); it != cache->end()) return it->second;
   SpawnOptions o;
   o.argv = {busybox, "--list-full"};
   BERTH_ASSIGN_OR_RETURN(SpawnResult r, RunAndCapture(o));
   if (!r.status.success()) return Internalf("{} --list-full failed: {}", busybox, r.err);
   std::vector<std::string> paths;
   for (std::string_view line : Split(r.out, '\n', true)) paths.emplace_back(TrimSpace(line));
+  (*cache)[busybox] = paths;
   return paths;
 }
 
