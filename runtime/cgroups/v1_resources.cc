@@ -201,23 +201,18 @@ absl::Status V1Manager::ApplyHugetlb(const std::vector<spec::HugepageLimit>& lim
 }
 
 absl::Status V1Manager::ApplyNetwork(const spec::Network& n) {
+  // Limits that silently do nothing are worse than an error (runc agrees).
   if (n.class_id) {
     std::string dir = Dir("net_cls");
-    if (dir.empty()) {
-      log::Warnf("net_cls cgroup controller not mounted; linux.resources.network.classID ignored");
-    } else {
-      BERTH_RETURN_IF_ERROR(WriteCgroupFile(dir, "net_cls.classid", std::to_string(*n.class_id)));
-    }
+    BERTH_RETURN_IF_ERROR(NeedController(dir, "net_cls", "linux.resources.network.classID"));
+    BERTH_RETURN_IF_ERROR(WriteCgroupFile(dir, "net_cls.classid", std::to_string(*n.class_id)));
   }
   if (!n.priorities.empty()) {
     std::string dir = Dir("net_prio");
-    if (dir.empty()) {
-      log::Warnf("net_prio cgroup controller not mounted; network priorities ignored");
-    } else {
-      for (const spec::InterfacePriority& p : n.priorities) {
-        BERTH_RETURN_IF_ERROR(
-            WriteCgroupFile(dir, "net_prio.ifpriomap", fmt::format("{} {}", p.name, p.priority)));
-      }
+    BERTH_RETURN_IF_ERROR(NeedController(dir, "net_prio", "linux.resources.network.priorities"));
+    for (const spec::InterfacePriority& p : n.priorities) {
+      BERTH_RETURN_IF_ERROR(
+          WriteCgroupFile(dir, "net_prio.ifpriomap", fmt::format("{} {}", p.name, p.priority)));
     }
   }
   return absl::OkStatus();

@@ -99,9 +99,10 @@ absl::Status PrepareRootfs(RootfsPlan* plan, UniqueFd* rootfs_fd) {
   unsigned long propagation = MS_SLAVE | MS_REC;
   if (spec.linux && !spec.linux->rootfs_propagation.empty()) {
     BERTH_ASSIGN_OR_RETURN(propagation, ParsePropagation(spec.linux->rootfs_propagation));
-    // Shared is applied after the root switch; until then stay a slave so
-    // nothing set up here leaks to the host.
-    if (propagation & MS_SHARED) propagation = MS_SLAVE | MS_REC;
+    // Shared and unbindable are applied after the root switch: until then
+    // stay a slave, so nothing set up here leaks to the host and the rootfs
+    // can still be bind-mounted.
+    if (propagation & (MS_SHARED | MS_UNBINDABLE)) propagation = MS_SLAVE | MS_REC;
   }
   if (::mount(nullptr, "/", nullptr, propagation, nullptr) < 0) {
     return ErrnoErrorf(errno, "set propagation of / in the container mount namespace");
@@ -188,9 +189,10 @@ absl::Status FinalizeRootfs(const spec::Spec& spec, bool /*user_ns*/) {
   if (spec.linux && !spec.linux->rootfs_propagation.empty()) {
     BERTH_ASSIGN_OR_RETURN(unsigned long propagation,
                            ParsePropagation(spec.linux->rootfs_propagation));
-    if (propagation & MS_SHARED) {
+    if (propagation & (MS_SHARED | MS_UNBINDABLE)) {
       if (::mount(nullptr, "/", nullptr, propagation, nullptr) < 0) {
-        return ErrnoErrorf(errno, "make / shared (rootfsPropagation)");
+        return ErrnoErrorf(errno, "set propagation of / to {} (rootfsPropagation)",
+                           spec.linux->rootfs_propagation);
       }
     }
   }

@@ -92,8 +92,44 @@ absl::Status LateNamespaces(const InitConfig& cfg) {
   return absl::OkStatus();
 }
 
+absl::Status RunCreateHooks(const InitConfig& cfg, Channel& ch) {
+  const spec::Spec& spec = *cfg.spec;
+  if (spec.hooks && (!spec.hooks->prestart.empty() || !spec.hooks->create_runtime.empty())) {
+    BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kRunHooks));
+    BERTH_RETURN_IF_ERROR(ch.Expect(MessageType::kHooksDone).status());
+  }
+  if (spec.hooks && !spec.hooks->create_container.empty()) {
+    BERTH_RETURN_IF_ERROR(linux::RunHooks(spec.hooks->create_container, "createContainer",
+                                          HookState(cfg, "creating")));
+  }
+  return absl::OkStatus();
+}
+
+// Without a mount namespace of its own the container shares the runtime's
+// mount table: mounting anything there would change the host, so the
+// process is only chrooted into the rootfs.
+absl::Status EnterRootWithoutMountNamespace(const InitConfig& cfg, Channel& ch) {
+  const spec::Spec& spec = *cfg.spec;
+  bool asked = !spec.mounts.empty() || (spec.root && spec.root->readonly) ||
+               (spec.linux && (!spec.linux->masked_paths.empty() ||
+                               !spec.linux->readonly_paths.empty() || !spec.linux->devices.empty()));
+  if (asked) {
+    log::Warnf("container {} has no mount namespace of its own: mounts, devices, masked and "
+               "read-only paths are not applied (they would change the host's mounts)",
+               cfg.id);
+  }
+  BERTH_RETURN_IF_ERROR(RunCreateHooks(cfg, ch));
+  if (::chroot(cfg.rootfs.c_str()) < 0) return ErrnoErrorf(errno, "chroot {}", cfg.rootfs);
+  if (::chdir("/") < 0) return ErrnoErrorf(errno, "chdir /");
+  if (spec.linux) BERTH_RETURN_IF_ERROR(linux::ApplySysctls(spec.linux->sysctl));
+  return absl::OkStatus();
+}
+
 absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch) {
   const spec::Spec& spec = *cfg.spec;
+  if (!cfg.namespaces->Creates(NamespaceType::kMount)) {
+    return EnterRootWithoutMountNamespace(cfg, ch);
+  }
   linux::RootfsPlan plan;
   plan.spec = &spec;
   plan.rootfs = cfg.rootfs;
@@ -108,14 +144,7 @@ absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch) {
   }
   UniqueFd rootfs_fd;
   BERTH_RETURN_IF_ERROR(linux::PrepareRootfs(&plan, &rootfs_fd));
-  if (spec.hooks && (!spec.hooks->prestart.empty() || !spec.hooks->create_runtime.empty())) {
-    BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kRunHooks));
-    BERTH_RETURN_IF_ERROR(ch.Expect(MessageType::kHooksDone).status());
-  }
-  if (spec.hooks && !spec.hooks->create_container.empty()) {
-    BERTH_RETURN_IF_ERROR(linux::RunHooks(spec.hooks->create_container, "createContainer",
-                                          HookState(cfg, "creating")));
-  }
+  BERTH_RETURN_IF_ERROR(RunCreateHooks(cfg, ch));
   rootfs_fd.reset();
   BERTH_RETURN_IF_ERROR(cfg.no_pivot ? linux::MoveRoot(cfg.rootfs) : linux::PivotRoot(cfg.rootfs));
   // Sysctls go in through the container's /proc before /proc/sys may turn

@@ -125,10 +125,29 @@ absl::Status EnterCwd(const std::string& cwd) {
   std::string dir = cwd.empty() ? "/" : cwd;
   if (::chdir(dir.c_str()) < 0) return ErrnoErrorf(errno, "chdir to cwd {:?} in the container", dir);
   // A cwd reached through something outside the root reads as
-  // "(unreachable)/..." (CVE-2024-21626); refuse rather than run there.
+  // "(unreachable)/..." (glibc then fails getcwd with ENOENT; CVE-2024-21626):
+  // refuse rather than run there. Other failures (a seccomp profile that
+  // denies getcwd) say nothing about where we are.
   char buf[PATH_MAX];
-  if (::getcwd(buf, sizeof(buf)) == nullptr || buf[0] != '/') {
+  if (::getcwd(buf, sizeof(buf)) == nullptr) {
+    if (errno == ENOENT) {
+      return FailedPreconditionf("cwd {:?} resolves outside the container root", dir);
+    }
+  } else if (buf[0] != '/') {
     return FailedPreconditionf("cwd {:?} resolves outside the container root", dir);
+  }
+  return absl::OkStatus();
+}
+
+// Preserved fds pass through exec; every other fd above stdio closes there.
+absl::Status MarkFdsForExec(uint32_t preserve_fds) {
+  for (uint32_t i = 0; i < preserve_fds; ++i) {
+    int fd = 3 + static_cast<int>(i);
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  if (::close_range(3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    return ErrnoErrorf(errno, "mark runtime fds close-on-exec");
   }
   return absl::OkStatus();
 }
@@ -180,6 +199,12 @@ absl::StatusOr<PreparedProcess> PrepareProcess(const ProcessPlan& plan, Channel&
     BERTH_RETURN_IF_ERROR(linux::ApplyPersonality(*plan.spec->linux->personality));
   }
   PreparedProcess prepared;
+  prepared.env = p.env;
+  if (!HasEnv(prepared.env, "HOME")) prepared.env.push_back("HOME=" + HomeFor(p.user.uid));
+  // Everything a seccomp profile might not allow happens before it loads:
+  // after it, only what runc also does (capset, setuid, chdir, stat, the
+  // setup channel) and execve.
+  BERTH_RETURN_IF_ERROR(MarkFdsForExec(plan.preserve_fds));
   BERTH_RETURN_IF_ERROR(ApplySecurity(plan, channel, &prepared.load_seccomp_late));
   if (!p.apparmor_profile.empty()) {
     BERTH_RETURN_IF_ERROR(linux::ApplyAppArmorProfile(p.apparmor_profile));
@@ -192,8 +217,6 @@ absl::StatusOr<PreparedProcess> PrepareProcess(const ProcessPlan& plan, Channel&
     ::umask(022);
   }
   BERTH_RETURN_IF_ERROR(EnterCwd(p.cwd));
-  prepared.env = p.env;
-  if (!HasEnv(prepared.env, "HOME")) prepared.env.push_back("HOME=" + HomeFor(p.user.uid));
   // PATH lookup uses the container's environment, not ours.
   BERTH_ASSIGN_OR_RETURN(prepared.program, LookupProgram(p.args[0], prepared.env));
   return prepared;
@@ -204,14 +227,6 @@ absl::Status ExecProcess(const ProcessPlan& plan, const PreparedProcess& prepare
     BERTH_ASSIGN_OR_RETURN(linux::SeccompFilter filter,
                            linux::BuildSeccompFilter(*plan.spec->linux->seccomp));
     BERTH_ASSIGN_OR_RETURN(UniqueFd unused, linux::LoadSeccompFilter(filter));
-  }
-  for (uint32_t i = 0; i < plan.preserve_fds; ++i) {
-    int fd = 3 + static_cast<int>(i);
-    int flags = ::fcntl(fd, F_GETFD);
-    if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-  }
-  if (::close_range(3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    return ErrnoErrorf(errno, "mark runtime fds close-on-exec");
   }
   std::vector<char*> argv;
   for (const std::string& a : plan.process.args) argv.push_back(const_cast<char*>(a.c_str()));

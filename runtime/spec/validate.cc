@@ -62,9 +62,6 @@ absl::Status ValidateNamespaces(const Linux& linux) {
           "linux.namespaces: a new user namespace needs linux.uidMappings and linux.gidMappings");
     }
   }
-  if (!seen.count(NamespaceType::kMount)) {
-    return InvalidArgumentf("linux.namespaces: a mount namespace is required to set up the rootfs");
-  }
   if (!linux.time_offsets.empty()) {
     bool new_time = false;
     for (const Namespace& ns : linux.namespaces) {
