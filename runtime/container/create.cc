@@ -180,9 +180,12 @@ absl::StatusOr<Created> CreateContainer(const GlobalOptions& g, const CreateOpti
     state.pid = pid;
     state.pid_start_time = ProcessStartTime(pid).value_or(0);
     BERTH_RETURN_IF_ERROR(store.Save(state));
-    std::string hook_state = HookState(state, "creating", pid);
-    BERTH_RETURN_IF_ERROR(linux::RunHooks(spec.hooks->prestart, "prestart", hook_state));
-    return linux::RunHooks(spec.hooks->create_runtime, "createRuntime", hook_state);
+    // The deprecated prestart hooks have always been handed "created" (the
+    // runtime-tools suite checks it); createRuntime sees "creating".
+    BERTH_RETURN_IF_ERROR(
+        linux::RunHooks(spec.hooks->prestart, "prestart", HookState(state, "created", pid)));
+    return linux::RunHooks(spec.hooks->create_runtime, "createRuntime",
+                           HookState(state, "creating", pid));
   };
   hooks.seccomp_listener = [&](int fd, pid_t pid) -> absl::Status {
     const spec::Seccomp& seccomp = *spec.linux->seccomp;

@@ -48,7 +48,7 @@ TEST_CASE("hooks run in order, in their namespaces, with the state on stdin", "[
   host = buf;
   std::vector<std::string> lines = SplitToStrings(*ReadFile(host_file), '\n', true);
   REQUIRE(lines.size() == 7);
-  CHECK(lines[0] == "prestart creating " + host);
+  CHECK(lines[0] == "prestart created " + host);
   CHECK(lines[1] == "createRuntime creating " + host);
   CHECK(lines[2] == "createContainer creating hooked");
   CHECK(lines[3] == "startContainer created hooked");
