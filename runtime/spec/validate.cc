@@ -193,7 +193,24 @@ absl::Status ValidateProcess(const Process& p, const std::string& path) {
   return absl::OkStatus();
 }
 
+// ociVersion is SemVer; this runtime implements the 1.x series.
+absl::Status ValidateVersion(const std::string& version) {
+  std::vector<std::string_view> parts = Split(SplitOnce(version, '-').first, '.');
+  bool numeric = parts.size() == 3;
+  for (std::string_view p : parts) numeric = numeric && ParseUint64(p).has_value();
+  if (!numeric) {
+    return InvalidArgumentf("ociVersion: {:?} is not a SemVer version such as {}", version,
+                            kOciVersion);
+  }
+  if (parts[0] != "1") {
+    return InvalidArgumentf("ociVersion: {:?} is not supported (this runtime implements 1.x)",
+                            version);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateSpec(const Spec& spec, const ValidateOptions& options) {
+  BERTH_RETURN_IF_ERROR(ValidateVersion(spec.oci_version));
   if (!spec.root || spec.root->path.empty()) return InvalidArgumentf("root.path: required");
   if (!spec.process) return InvalidArgumentf("process: required to create a container");
   BERTH_RETURN_IF_ERROR(ValidateProcess(*spec.process, "process"));
@@ -222,7 +239,9 @@ absl::Status ValidateSpec(const Spec& spec, const ValidateOptions& options) {
                               linux.rootfs_propagation);
     }
   }
-  if (!linux.mount_label.empty()) BERTH_RETURN_IF_ERROR(linux::CheckSelinuxLabel(linux.mount_label));
+  // A mount label is only a hint for file labels: without SELinux there is
+  // nothing to label, so it is ignored (runc and crun do the same). A
+  // process label, which would change what the process may do, is an error.
   if (linux.intel_rdt && (!linux.intel_rdt->clos_id.empty() ||
                           !linux.intel_rdt->l3_cache_schema.empty() ||
                           !linux.intel_rdt->mem_bw_schema.empty())) {

@@ -142,6 +142,14 @@ TEST_CASE("validation rejects contradictions with a clear message", "[spec]") {
   s = ValidBase();
   s.root.reset();
   CHECK(Message(ValidateSpec(s, {})) == "root.path: required");
+
+  s = ValidBase();
+  s.oci_version = "invalid";
+  CHECK(Message(ValidateSpec(s, {})).find("ociVersion: \"invalid\" is not a SemVer") == 0);
+  s.oci_version = "2.0.0";
+  CHECK(Message(ValidateSpec(s, {})).find("not supported") != std::string::npos);
+  s.oci_version = "1.0.2-dev";
+  CHECK(ValidateSpec(s, {}).ok());
 }
 
 TEST_CASE("a process JSON alone parses for exec", "[spec]") {

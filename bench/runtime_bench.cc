@@ -1,0 +1,207 @@
+// berth-runtime-bench: create + start + wait + delete of a trivial busybox
+// container, N times in sequence, for berth-runtime and (where installed)
+// runc and crun, in one run. Prints medians and ratios, and the peak RSS of
+// the `create` process (the runtime's own memory, measured by wait4).
+//
+// All runtimes run in one private mount namespace with the hybrid host's
+// cgroup2 mount (/sys/fs/cgroup/unified) unmounted: crun 1.8 refuses hybrid
+// hosts, berth-runtime and runc do not mind.
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/file_util.h"
+#include "common/spawn.h"
+#include "common/status.h"
+#include "common/strings.h"
+#include "tests/testimage/image.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct RunResult {
+  double total_ms = 0;
+  double create_ms = 0;
+  long create_maxrss_kb = 0;
+};
+
+struct Summary {
+  std::string name;
+  std::vector<RunResult> runs;
+  int failures = 0;
+};
+
+// Runs `argv`, waits with wait4 for its rusage; returns exit code.
+int RunTimed(const std::vector<std::string>& argv, long* maxrss_kb) {
+  berth::SpawnOptions o;
+  o.argv = argv;
+  absl::StatusOr<berth::ScopedPid> child = berth::Spawn(o);
+  if (!child.ok()) {
+    std::fprintf(stderr, "spawn %s: %s\n", argv[0].c_str(), std::string(child.status().message()).c_str());
+    return -1;
+  }
+  pid_t pid = child->release();
+  int status = 0;
+  struct rusage ru = {};
+  while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+  }
+  if (maxrss_kb) *maxrss_kb = ru.ru_maxrss;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Waits for the container's init (reparented to us, the subreaper) to exit.
+void WaitForInit(pid_t pid) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+std::optional<RunResult> OneRun(const std::string& runtime, const std::string& root,
+                                const std::string& bundle, const std::string& id) {
+  std::string pid_file = root + "/" + id + ".pid";
+  RunResult r;
+  auto t0 = Clock::now();
+  if (RunTimed({runtime, "--root", root, "create", "--bundle", bundle, "--pid-file", pid_file, id},
+               &r.create_maxrss_kb) != 0) {
+    return std::nullopt;
+  }
+  auto t1 = Clock::now();
+  absl::StatusOr<std::string> pid_text = berth::ReadFile(pid_file);
+  if (!pid_text.ok()) return std::nullopt;
+  pid_t pid = static_cast<pid_t>(std::stol(*pid_text));
+  if (RunTimed({runtime, "--root", root, "start", id}, nullptr) != 0) return std::nullopt;
+  WaitForInit(pid);
+  if (RunTimed({runtime, "--root", root, "delete", id}, nullptr) != 0) return std::nullopt;
+  auto t2 = Clock::now();
+  unlink(pid_file.c_str());
+  r.create_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+  r.total_ms = std::chrono::duration<double, std::milli>(t2 - t0).count();
+  return r;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+std::string Which(const std::string& name) {
+  for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"}) {
+    std::string path = std::string(dir) + "/" + name;
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
+
+// A private mount namespace without the cgroup2 mount of a hybrid host.
+void IsolateMounts() {
+  if (unshare(CLONE_NEWNS) < 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
+    std::perror("private mount namespace");
+    std::exit(1);
+  }
+  if (berth::PathExists("/sys/fs/cgroup/unified/cgroup.procs")) {
+    umount2("/sys/fs/cgroup/unified", MNT_DETACH);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"create+start+wait+delete latency of OCI runtimes", "berth-runtime-bench"};
+  std::string berth_runtime;
+  int iterations = 100;
+  int warmup = 5;
+  app.add_option("--berth-runtime", berth_runtime, "path of berth-runtime")->required();
+  app.add_option("-n,--iterations", iterations, "measured runs per runtime (default 100)");
+  app.add_option("--warmup", warmup, "unmeasured runs first (default 5)");
+  CLI11_PARSE(app, argc, argv);
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "berth-runtime-bench: needs root\n");
+    return 1;
+  }
+  IsolateMounts();
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+  char dir_template[] = "/tmp/berth-bench-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  std::string bundle = dir + "/bundle";
+  berth::testimage::ConfigOptions config;
+  config.args = {"true"};
+  absl::Status made = berth::testimage::CreateBundle(
+      bundle, berth::testimage::DefaultRuntimeConfig(config), {});
+  if (!made.ok()) {
+    std::fprintf(stderr, "bundle: %s\n", std::string(made.message()).c_str());
+    return 1;
+  }
+
+  std::vector<std::pair<std::string, std::string>> runtimes = {{"berth-runtime", berth_runtime}};
+  for (const char* name : {"runc", "crun"}) {
+    std::string path = Which(name);
+    if (path.empty()) {
+      std::printf("%s: not installed, skipped\n", name);
+    } else {
+      runtimes.emplace_back(name, path);
+    }
+  }
+  std::vector<Summary> summaries;
+  for (const auto& [name, path] : runtimes) {
+    Summary s;
+    s.name = name;
+    std::string root = dir + "/state-" + name;
+    for (int i = 0; i < warmup + iterations; ++i) {
+      std::string id = "bench-" + name + "-" + std::to_string(i);
+      std::optional<RunResult> r = OneRun(path, root, bundle, id);
+      if (!r) {
+        ++s.failures;
+        RunTimed({path, "--root", root, "delete", "--force", id}, nullptr);
+        continue;
+      }
+      if (i >= warmup) s.runs.push_back(*r);
+    }
+    summaries.push_back(std::move(s));
+  }
+
+  std::printf("\ncreate + start + wait + delete, %d runs each (after %d warm-up runs)\n", iterations, warmup);
+  std::printf("%-14s %10s %10s %10s %12s %14s %8s\n", "runtime", "median ms", "p90 ms", "min ms",
+              "create ms", "create RSS KB", "failed");
+  std::map<std::string, double> medians, rss;
+  for (const Summary& s : summaries) {
+    std::vector<double> total, create, mem;
+    for (const RunResult& r : s.runs) {
+      total.push_back(r.total_ms);
+      create.push_back(r.create_ms);
+      mem.push_back(static_cast<double>(r.create_maxrss_kb));
+    }
+    medians[s.name] = Percentile(total, 0.5);
+    rss[s.name] = mem.empty() ? 0 : *std::max_element(mem.begin(), mem.end());
+    std::printf("%-14s %10.2f %10.2f %10.2f %12.2f %14.0f %8d\n", s.name.c_str(), medians[s.name],
+                Percentile(total, 0.9), Percentile(total, 0.0), Percentile(create, 0.5),
+                rss[s.name], s.failures);
+  }
+  std::printf("\n");
+  for (const char* other : {"runc", "crun"}) {
+    if (medians.count(other) && medians[other] > 0) {
+      std::printf("berth-runtime / %-5s median latency: %.2f   peak create RSS: %.2f\n", other,
+                  medians["berth-runtime"] / medians[other], rss["berth-runtime"] / rss[other]);
+    }
+  }
+  (void)berth::RemoveAll(dir);
+  return 0;
+}
