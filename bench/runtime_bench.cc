@@ -29,7 +29,7 @@
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/strings.h"
-#include "tests/testimage/image.h"
+#include "tests/testimage/testimage.h"
 
 namespace {
 
@@ -38,6 +38,9 @@ using Clock = std::chrono::steady_clock;
 struct RunResult {
   double total_ms = 0;
   double create_ms = 0;
+  double start_ms = 0;
+  double wait_ms = 0;
+  double delete_ms = 0;
   long create_maxrss_kb = 0;
 };
 
@@ -86,12 +89,18 @@ std::optional<RunResult> OneRun(const std::string& runtime, const std::string& r
   if (!pid_text.ok()) return std::nullopt;
   pid_t pid = static_cast<pid_t>(std::stol(*pid_text));
   if (RunTimed({runtime, "--root", root, "start", id}, nullptr) != 0) return std::nullopt;
-  WaitForInit(pid);
-  if (RunTimed({runtime, "--root", root, "delete", id}, nullptr) != 0) return std::nullopt;
   auto t2 = Clock::now();
+  WaitForInit(pid);
+  auto t3 = Clock::now();
+  if (RunTimed({runtime, "--root", root, "delete", id}, nullptr) != 0) return std::nullopt;
+  auto t4 = Clock::now();
   unlink(pid_file.c_str());
-  r.create_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-  r.total_ms = std::chrono::duration<double, std::milli>(t2 - t0).count();
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  r.create_ms = ms(t0, t1);
+  r.start_ms = ms(t1, t2);
+  r.wait_ms = ms(t2, t3);
+  r.delete_ms = ms(t3, t4);
+  r.total_ms = ms(t0, t4);
   return r;
 }
 
@@ -179,23 +188,27 @@ int main(int argc, char** argv) {
   }
 
   std::printf("\ncreate + start + wait + delete, %d runs each (after %d warm-up runs)\n", iterations, warmup);
-  std::printf("%-14s %10s %10s %10s %12s %14s %8s\n", "runtime", "median ms", "p90 ms", "min ms",
-              "create ms", "create RSS KB", "failed");
+  std::printf("%-14s %10s %10s %10s %9s %9s %9s %9s %14s %7s\n", "runtime", "median ms",
+              "p90 ms", "min ms", "create", "start", "wait", "delete", "create RSS KB", "failed");
   std::map<std::string, double> medians, rss;
   for (const Summary& s : summaries) {
-    std::vector<double> total, create, mem;
+    std::vector<double> total, create, start, wait, del, mem;
     for (const RunResult& r : s.runs) {
       total.push_back(r.total_ms);
       create.push_back(r.create_ms);
+      start.push_back(r.start_ms);
+      wait.push_back(r.wait_ms);
+      del.push_back(r.delete_ms);
       mem.push_back(static_cast<double>(r.create_maxrss_kb));
     }
     medians[s.name] = Percentile(total, 0.5);
     rss[s.name] = mem.empty() ? 0 : *std::max_element(mem.begin(), mem.end());
-    std::printf("%-14s %10.2f %10.2f %10.2f %12.2f %14.0f %8d\n", s.name.c_str(), medians[s.name],
-                Percentile(total, 0.9), Percentile(total, 0.0), Percentile(create, 0.5),
-                rss[s.name], s.failures);
+    std::printf("%-14s %10.2f %10.2f %10.2f %9.2f %9.2f %9.2f %9.2f %14.0f %7d\n", s.name.c_str(),
+                medians[s.name], Percentile(total, 0.9), Percentile(total, 0.0),
+                Percentile(create, 0.5), Percentile(start, 0.5), Percentile(wait, 0.5),
+                Percentile(del, 0.5), rss[s.name], s.failures);
   }
-  std::printf("\n");
+  std::printf("(create / start / wait / delete: medians of each step, ms)\n\n");
   for (const char* other : {"runc", "crun"}) {
     if (medians.count(other) && medians[other] > 0) {
       std::printf("berth-runtime / %-5s median latency: %.2f   peak create RSS: %.2f\n", other,

@@ -211,6 +211,7 @@ int RunCli(int argc, char** argv) {
   if (g.root.empty()) g.root = DefaultRoot();
 
   absl::StatusOr<int> result = absl::UnimplementedError("no command");
+  log::Debugf("{} {}", argv[0], argc > 1 ? argv[1] : "");
   if (*create || *run || *exec) {
     // Commands that put a process into a container run from a sealed copy
     // of this binary (CVE-2019-5736). Returns only when already sealed.

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/file_util.h"
+#include "common/logger.h"
 #include "common/status.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
@@ -106,6 +107,7 @@ absl::Status RemoveCgroupDir(const std::string& dir) {
   for (int attempt = 0;; ++attempt) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
     if (errno != EBUSY || attempt >= 12) return ErrnoErrorf(errno, "remove cgroup {}", dir);
+    log::Debugf("remove cgroup {}: busy, retrying", dir);
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(200));
   }

@@ -134,6 +134,7 @@ absl::StatusOr<Created> CreateContainer(const GlobalOptions& g, const CreateOpti
                                                                .systemd = g.systemd_cgroup}));
   BERTH_RETURN_IF_ERROR(cgroups->Create());
   BERTH_RETURN_IF_ERROR(cgroups->Apply(ResourcesWithDefaultDevices(spec)));
+  log::Debugf("create {}: cgroups ready", o.id);
 
   BERTH_ASSIGN_OR_RETURN(linux::NamespacePlan namespaces, linux::PlanNamespaces(spec.linux->namespaces));
 
@@ -196,6 +197,7 @@ absl::StatusOr<Created> CreateContainer(const GlobalOptions& g, const CreateOpti
   BERTH_ASSIGN_OR_RETURN(process::Launched launched,
                          process::LaunchContainer(init, cgroups.get(), hooks));
 
+  log::Debugf("create {}: init {} waits for start", o.id, launched.init_pid);
   state.pid = launched.init_pid;
   BERTH_ASSIGN_OR_RETURN(state.pid_start_time, ProcessStartTime(launched.init_pid));
   state.created = NowRfc3339Nano();

@@ -144,6 +144,7 @@ absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch) {
   }
   UniqueFd rootfs_fd;
   BERTH_RETURN_IF_ERROR(linux::PrepareRootfs(&plan, &rootfs_fd));
+  log::Debugf("init: rootfs mounted");
   BERTH_RETURN_IF_ERROR(RunCreateHooks(cfg, ch));
   rootfs_fd.reset();
   BERTH_RETURN_IF_ERROR(cfg.no_pivot ? linux::MoveRoot(cfg.rootfs) : linux::PivotRoot(cfg.rootfs));
@@ -194,6 +195,7 @@ absl::Status RunInit(const InitConfig& cfg, Channel& ch) {
   plan.spec = &spec;
   plan.console_socket_fd = cfg.console_socket_fd;
   plan.preserve_fds = cfg.preserve_fds;
+  log::Debugf("init: root switched");
   BERTH_ASSIGN_OR_RETURN(PreparedProcess prepared, PrepareProcess(plan, ch));
   BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kReady, host_pid));
   ch.Close();

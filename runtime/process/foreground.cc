@@ -71,6 +71,20 @@ bool Relay(int in, int out) {
   return true;
 }
 
+// Relays what the container wrote before it went. The pty hands data to
+// the master side asynchronously, so wait a little for it; EIO means every
+// writer is gone and all is read. A process left holding the terminal
+// cannot keep us here: quiet for 100 ms ends it.
+void DrainConsole(int master) {
+  for (;;) {
+    struct pollfd pfd = {master, POLLIN, 0};
+    int r = ::poll(&pfd, 1, 100);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return;
+    if (!Relay(master, STDOUT_FILENO)) return;
+  }
+}
+
 // Reaps every exited child; returns the status of `pid` if it was among them.
 std::optional<ExitStatus> ReapChildren(pid_t pid) {
   std::optional<ExitStatus> result;
@@ -103,7 +117,10 @@ absl::StatusOr<int> WaitInForeground(Foreground fg) {
     CopyWindowSize(STDIN_FILENO, fg.console.get());
     relay_stdin = true;
   }
-  if (std::optional<ExitStatus> done = ReapChildren(fg.pid)) return done->code;
+  if (std::optional<ExitStatus> done = ReapChildren(fg.pid)) {
+    if (fg.console) DrainConsole(fg.console.get());
+    return done->code;
+  }
 
   for (;;) {
     struct pollfd fds[3];
@@ -123,12 +140,7 @@ absl::StatusOr<int> WaitInForeground(Foreground fg) {
         int sig = static_cast<int>(info.ssi_signo);
         if (sig == SIGCHLD) {
           if (std::optional<ExitStatus> done = ReapChildren(fg.pid)) {
-            // Drain what the container wrote before it went.
-            if (fg.console) {
-              ::fcntl(fg.console.get(), F_SETFL, O_NONBLOCK);
-              while (Relay(fg.console.get(), STDOUT_FILENO)) {
-              }
-            }
+            if (fg.console) DrainConsole(fg.console.get());
             return done->code;
           }
         } else if (sig == SIGWINCH && fg.console) {

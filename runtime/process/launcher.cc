@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/logger.h"
 #include "common/status.h"
 #include "runtime/linux/user_namespace.h"
 #include "runtime/process/clone.h"
@@ -64,6 +65,7 @@ absl::StatusOr<Launched> SuperviseSetup(const spec::Spec& spec, cgroups::Manager
   Launched launched;
   launched.init_pid = child.get();
   BERTH_RETURN_IF_ERROR(cgroups->AddProcess(child.get()));
+  log::Debugf("process {} joined its cgroups", child.get());
   if (write_mappings_now) BERTH_RETURN_IF_ERROR(WriteMappings(spec, child.get()));
   BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kGo, child.get()));
   for (;;) {

@@ -1,133 +1,122 @@
 #include "tests/testimage/tar_writer.h"
 
-#include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
-#include <errno.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <vector>
-
-#include "common/file_util.h"
 #include "common/status.h"
 
 namespace berth::testimage {
+namespace {
 
-absl::StatusOr<std::unique_ptr<TarWriter>> TarWriter::Create(bool gzip) {
-  std::unique_ptr<TarWriter> w(new TarWriter());
-  w->archive_ = archive_write_new();
-  if (w->archive_ == nullptr) return Internalf("archive_write_new failed");
-  archive_write_set_format_pax_restricted(w->archive_);
-  if (gzip) {
-    archive_write_add_filter_gzip(w->archive_);
-    // No timestamp in the gzip header: same input, same digest.
-    archive_write_set_filter_option(w->archive_, "gzip", "timestamp", nullptr);
-  }
-  archive_write_set_bytes_in_last_block(w->archive_, 1);
-  if (archive_write_open(w->archive_, w.get(), nullptr, &TarWriter::Write, nullptr) !=
-      ARCHIVE_OK) {
-    return Internalf("open tar writer: {}", archive_error_string(w->archive_));
-  }
-  return w;
+la_ssize_t AppendToString(struct archive*, void* client, const void* buffer, size_t length) {
+  static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
+  return static_cast<la_ssize_t>(length);
 }
 
-TarWriter::~TarWriter() {
-  if (archive_ != nullptr) archive_write_free(archive_);
+absl::Status ArchiveError(struct archive* a, std::string_view what) {
+  const char* message = archive_error_string(a);
+  return Internalf("{}: {}", what, message != nullptr ? message : "libarchive error");
 }
 
-long TarWriter::Write(struct archive*, void* self, const void* data, size_t size) {
-  static_cast<TarWriter*>(self)->out_.append(static_cast<const char*>(data), size);
-  return static_cast<long>(size);
-}
+struct EntryDeleter {
+  void operator()(struct archive_entry* e) const { archive_entry_free(e); }
+};
+using EntryPtr = std::unique_ptr<struct archive_entry, EntryDeleter>;
 
-absl::Status TarWriter::AddEntry(const std::string& path, unsigned type, uint32_t mode,
-                                 const std::string& content, const std::string& link) {
-  struct archive_entry* e = archive_entry_new();
-  archive_entry_set_pathname(e, path.c_str());
-  archive_entry_set_filetype(e, type);
-  archive_entry_set_perm(e, mode & 07777);
-  archive_entry_set_uid(e, 0);
-  archive_entry_set_gid(e, 0);
-  archive_entry_set_mtime(e, 0, 0);
-  if (type == AE_IFLNK) archive_entry_set_symlink(e, link.c_str());
-  archive_entry_set_size(e, type == AE_IFREG ? static_cast<la_int64_t>(content.size()) : 0);
-  int rc = archive_write_header(archive_, e);
-  if (rc == ARCHIVE_OK && type == AE_IFREG && !content.empty()) {
-    if (archive_write_data(archive_, content.data(), content.size()) < 0) rc = ARCHIVE_FATAL;
-  }
-  archive_entry_free(e);
-  if (rc != ARCHIVE_OK) return Internalf("add {} to tar: {}", path, archive_error_string(archive_));
-  return absl::OkStatus();
-}
-
-absl::Status TarWriter::AddDirectory(const std::string& path, uint32_t mode) {
-  return AddEntry(path.ends_with("/") ? path : path + "/", AE_IFDIR, mode, "", "");
-}
-
-absl::Status TarWriter::AddFile(const std::string& path, const std::string& content,
-                                uint32_t mode) {
-  return AddEntry(path, AE_IFREG, mode, content, "");
-}
-
-absl::Status TarWriter::AddSymlink(const std::string& path, const std::string& target) {
-  return AddEntry(path, AE_IFLNK, 0777, "", target);
-}
-
-absl::Status TarWriter::AddTree(const std::string& dir, const std::string& prefix) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return ErrnoErrorf(errno, "open {}", dir);
-  std::vector<std::string> names;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    std::string path = dir + "/" + name;
-    std::string entry = prefix + name;
-    struct stat st;
-    if (::lstat(path.c_str(), &st) < 0) return ErrnoErrorf(errno, "stat {}", path);
-    if (S_ISDIR(st.st_mode)) {
-      BERTH_RETURN_IF_ERROR(AddDirectory(entry, st.st_mode));
-      BERTH_RETURN_IF_ERROR(AddTree(path, entry + "/"));
-    } else if (S_ISLNK(st.st_mode)) {
-      char target[4096];
-      ssize_t n = ::readlink(path.c_str(), target, sizeof(target));
-      if (n < 0) return ErrnoErrorf(errno, "readlink {}", path);
-      BERTH_RETURN_IF_ERROR(AddSymlink(entry, std::string(target, static_cast<size_t>(n))));
-    } else if (S_ISREG(st.st_mode)) {
-      BERTH_ASSIGN_OR_RETURN(std::string content, ReadFile(path));
-      BERTH_RETURN_IF_ERROR(AddFile(entry, content, st.st_mode));
-    }
+absl::Status WriteData(struct archive* a, std::string_view data, std::string_view what) {
+  while (!data.empty()) {
+    la_ssize_t n = archive_write_data(a, data.data(), data.size());
+    if (n <= 0) return ArchiveError(a, what);
+    data.remove_prefix(static_cast<size_t>(n));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> TarWriter::Finish() {
-  if (!finished_) {
-    if (archive_write_close(archive_) != ARCHIVE_OK) {
-      return Internalf("close tar: {}", archive_error_string(archive_));
-    }
-    finished_ = true;
+}  // namespace
+
+absl::StatusOr<TarWriter> TarWriter::Open(std::string* out) {
+  struct archive* a = archive_write_new();
+  if (a == nullptr) return Internalf("tar: archive_write_new failed");
+  TarWriter writer(a);
+  if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK) {
+    return ArchiveError(a, "tar: set pax restricted format");
   }
-  return out_;
+  if (archive_write_open2(a, out, nullptr, AppendToString, nullptr, nullptr) != ARCHIVE_OK) {
+    return ArchiveError(a, "tar: open");
+  }
+  return writer;
 }
 
-std::string Sha256Digest(const std::string& data) {
-  unsigned char hash[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), hash, &len, EVP_sha256(), nullptr);
-  std::string hex = "sha256:";
-  static const char kHex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[hash[i] >> 4];
-    hex += kHex[hash[i] & 0xf];
+absl::Status TarWriter::Add(const FsEntry& entry, int64_t mtime) {
+  EntryPtr e(archive_entry_new());
+  if (!e) return Internalf("tar {}: archive_entry_new failed", entry.path);
+  archive_entry_set_pathname(e.get(), entry.path.c_str());
+  archive_entry_set_uid(e.get(), 0);
+  archive_entry_set_gid(e.get(), 0);
+  archive_entry_set_mtime(e.get(), mtime, 0);
+  archive_entry_set_perm(e.get(), entry.mode & 07777);
+  switch (entry.type) {
+    case FsEntry::Type::kDir:
+      archive_entry_set_filetype(e.get(), AE_IFDIR);
+      archive_entry_set_size(e.get(), 0);
+      break;
+    case FsEntry::Type::kFile:
+      archive_entry_set_filetype(e.get(), AE_IFREG);
+      archive_entry_set_size(e.get(), static_cast<la_int64_t>(entry.content.size()));
+      break;
+    case FsEntry::Type::kSymlink:
+      archive_entry_set_filetype(e.get(), AE_IFLNK);
+      archive_entry_set_size(e.get(), 0);
+      archive_entry_set_symlink(e.get(), entry.target.c_str());
+      break;
   }
-  return hex;
+  std::string what = "tar " + entry.path;
+  if (archive_write_header(a_.get(), e.get()) != ARCHIVE_OK) return ArchiveError(a_.get(), what);
+  if (entry.type == FsEntry::Type::kFile) {
+    BERTH_RETURN_IF_ERROR(WriteData(a_.get(), entry.content, what));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TarWriter::Finish() {
+  if (archive_write_close(a_.get()) != ARCHIVE_OK) return ArchiveError(a_.get(), "tar: close");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> WriteTar(const FsTree& tree, int64_t mtime) {
+  std::string out;
+  BERTH_ASSIGN_OR_RETURN(TarWriter writer, TarWriter::Open(&out));
+  for (const FsEntry* entry : tree.Sorted()) BERTH_RETURN_IF_ERROR(writer.Add(*entry, mtime));
+  BERTH_RETURN_IF_ERROR(writer.Finish());
+  return out;
+}
+
+absl::StatusOr<std::string> GzipCompress(std::string_view data) {
+  std::string out;
+  std::unique_ptr<struct archive, decltype(&archive_write_free)> a(archive_write_new(),
+                                                                   archive_write_free);
+  if (!a) return Internalf("gzip: archive_write_new failed");
+  // The raw format writes one entry's data and nothing else; the filter
+  // compresses it. No padding of the last block: the output is the gzip stream.
+  if (archive_write_set_format_raw(a.get()) != ARCHIVE_OK ||
+      archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
+      archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) != ARCHIVE_OK ||
+      archive_write_set_bytes_in_last_block(a.get(), 1) != ARCHIVE_OK) {
+    return ArchiveError(a.get(), "gzip: set up");
+  }
+  if (archive_write_open2(a.get(), &out, nullptr, AppendToString, nullptr, nullptr) != ARCHIVE_OK) {
+    return ArchiveError(a.get(), "gzip: open");
+  }
+  EntryPtr e(archive_entry_new());
+  if (!e) return Internalf("gzip: archive_entry_new failed");
+  archive_entry_set_filetype(e.get(), AE_IFREG);
+  archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
+  if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK) {
+    return ArchiveError(a.get(), "gzip: header");
+  }
+  BERTH_RETURN_IF_ERROR(WriteData(a.get(), data, "gzip: write"));
+  if (archive_write_close(a.get()) != ARCHIVE_OK) return ArchiveError(a.get(), "gzip: close");
+  return out;
 }
 
 }  // namespace berth::testimage

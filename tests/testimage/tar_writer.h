@@ -1,43 +1,43 @@
-// Deterministic tar (optionally gzip) building with libarchive: fixed
-// mtime, uid/gid 0, entries in the order added.
+// Deterministic tar output with libarchive: pax restricted format, entries in
+// the order given, every entry owned by 0:0 with the same mtime, no atime or
+// ctime, so the same tree always gives the same bytes (and digest).
 #pragma once
 
+#include <archive.h>
+
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
-
-struct archive;
+#include "tests/testimage/fs_tree.h"
 
 namespace berth::testimage {
 
 class TarWriter {
  public:
-  static absl::StatusOr<std::unique_ptr<TarWriter>> Create(bool gzip);
-  ~TarWriter();
+  // Appends the archive to *out, which must outlive the writer.
+  static absl::StatusOr<TarWriter> Open(std::string* out);
 
-  absl::Status AddDirectory(const std::string& path, uint32_t mode);
-  absl::Status AddFile(const std::string& path, const std::string& content, uint32_t mode);
-  absl::Status AddSymlink(const std::string& path, const std::string& target);
-  // Every entry under `dir` (sorted, recursively), named relative to it,
-  // with `prefix` in front.
-  absl::Status AddTree(const std::string& dir, const std::string& prefix = "");
-
-  // Closes the archive and returns its bytes.
-  absl::StatusOr<std::string> Finish();
+  absl::Status Add(const FsEntry& entry, int64_t mtime);
+  // Writes the end-of-archive blocks; the archive is complete afterwards.
+  absl::Status Finish();
 
  private:
-  TarWriter() = default;
-  absl::Status AddEntry(const std::string& path, unsigned type, uint32_t mode,
-                        const std::string& content, const std::string& link);
-  static long Write(struct archive*, void* self, const void* data, size_t size);
+  struct Deleter {
+    void operator()(struct archive* a) const { archive_write_free(a); }
+  };
+  explicit TarWriter(struct archive* a) : a_(a) {}
 
-  struct archive* archive_ = nullptr;
-  std::string out_;
-  bool finished_ = false;
+  std::unique_ptr<struct archive, Deleter> a_;
 };
 
-// "sha256:<hex>" of `data` (OpenSSL).
-std::string Sha256Digest(const std::string& data);
+// The whole tree as an uncompressed tar, in FsTree::Sorted() order.
+absl::StatusOr<std::string> WriteTar(const FsTree& tree, int64_t mtime);
+
+// gzip through libarchive's gzip filter, without a timestamp in the header
+// so the output depends only on the input.
+absl::StatusOr<std::string> GzipCompress(std::string_view data);
 
 }  // namespace berth::testimage

@@ -74,13 +74,13 @@ TEST_CASE("device rules: only allowed devices open", "[cgroups]") {
                                      {"minor", 229}, {"fileMode", 0666}}};
   json::Json denied = f.RunProbe({"syscall", "open", "/dev/fuse"});
   CHECK(denied["errno"] == EPERM);
-  json::Json allowed = f.RunProbe({"syscall", "open-rw", "/dev/null"});
+  json::Json allowed = f.RunProbe({"syscall", "open", "/dev/null", "rw"});
   CHECK(allowed["errno"] == 0);
   f.config()["linux"]["resources"]["devices"].push_back(
       {{"allow", true}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"access", "r"}});
   json::Json read_ok = f.RunProbe({"syscall", "open", "/dev/fuse"});
   CHECK(read_ok["errno"] == 0);
-  json::Json write_denied = f.RunProbe({"syscall", "open-rw", "/dev/fuse"});
+  json::Json write_denied = f.RunProbe({"syscall", "open", "/dev/fuse", "rw"});
   CHECK(write_denied["errno"] == EPERM);
 }
 

@@ -1,5 +1,6 @@
 // exec into running containers, and terminals through --console-socket.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -23,10 +24,9 @@ std::string StartSleeper(RuntimeFixture& f) {
   return id;
 }
 
-std::string NsOf(int pid, const char* name) {
-  char buf[128];
-  ssize_t n = readlink(fmt::format("/proc/{}/ns/{}", pid, name).c_str(), buf, sizeof(buf));
-  return n < 0 ? "" : std::string(buf, static_cast<size_t>(n));
+uint64_t NsOf(int pid, const char* name) {
+  struct stat st;
+  return stat(fmt::format("/proc/{}/ns/{}", pid, name).c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 TEST_CASE("exec joins every namespace and cgroup of the container", "[exec]") {
@@ -119,7 +119,9 @@ TEST_CASE("a terminal goes to the console socket with its size", "[tty]") {
   REQUIRE(f.Runtime({"start", id}).status.code == 0);
   std::string out = ReadAllFromPty(master->get());
   INFO(out);
-  json::Json tty = *json::Parse(TrimSpace(out), "tty");
+  absl::StatusOr<json::Json> parsed = json::Parse(TrimSpace(out), "tty");
+  REQUIRE(parsed.ok());
+  json::Json& tty = *parsed;
   CHECK(tty["stdin_isatty"] == true);
   CHECK(tty["stdout_isatty"] == true);
   CHECK(tty["ctty"] == true);
@@ -142,10 +144,11 @@ TEST_CASE("run in the foreground relays a terminal itself", "[tty]") {
   RuntimeFixture f;
   f.config()["process"]["terminal"] = true;
   SpawnResult r = f.Run(f.NewId(), {"/bin/berth-probe", "tty"});
-  INFO(r.err);
+  INFO("stderr: " << r.err << "\nstdout: " << r.out);
   REQUIRE(r.status.code == 0);
-  json::Json tty = *json::Parse(TrimSpace(r.out), "tty");
-  CHECK(tty["stdout_isatty"] == true);
+  absl::StatusOr<json::Json> tty = json::Parse(TrimSpace(r.out), "tty");
+  REQUIRE(tty.ok());
+  CHECK((*tty)["stdout_isatty"] == true);
 }
 
 TEST_CASE("exec -t with a console socket", "[tty]") {

@@ -9,7 +9,7 @@
 
 #include "common/file_util.h"
 #include "tests/integration/runtime/runtime_fixture.h"
-#include "tests/testimage/image.h"
+#include "tests/testimage/testimage.h"
 #include "tests/testutil/child_reaper.h"
 #include "tests/testutil/test_env.h"
 

@@ -171,8 +171,13 @@ TEST_CASE("ps prints the container's processes", "[lifecycle]") {
   f.config()["process"]["args"] = {"sleep", "30"};
   f.WriteBundle();
   REQUIRE(f.Runtime({"run", "-d", "--bundle", f.bundle(), id}).status.code == 0);
-  SpawnResult ps = f.Runtime({"ps", id});
-  REQUIRE(ps.status.code == 0);
+  // start returns once init may go on; its exec of sleep follows.
+  SpawnResult ps;
+  for (int i = 0; i < 500; ++i) {
+    ps = f.Runtime({"ps", id});
+    REQUIRE(ps.status.code == 0);
+    if (ps.out.find("sleep 30") != std::string::npos) break;
+  }
   CHECK(ps.out.rfind("UID", 0) == 0);
   CHECK(ps.out.find("sleep 30") != std::string::npos);
 }

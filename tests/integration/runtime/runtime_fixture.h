@@ -8,7 +8,7 @@
 
 #include "common/json_util.h"
 #include "common/spawn.h"
-#include "tests/testimage/image.h"
+#include "tests/testimage/testimage.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace berth::testing {
