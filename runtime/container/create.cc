@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -234,6 +235,13 @@ absl::Status StartContainer(const StateStore& store, const State& state, const s
   char byte = '0';
   if (::write(fd.get(), &byte, 1) != 1) return ErrnoErrorf(errno, "write {}", fifo);
   if (spec.hooks && !spec.hooks->poststart.empty()) {
+    // poststart hooks run once the program is executing (spec): init's end
+    // of the fifo is close-on-exec, and a fifo writer sees POLLERR when the
+    // last reader is gone.
+    struct pollfd pfd = {fd.get(), 0, 0};
+    while (!(pfd.revents & (POLLERR | POLLHUP))) {
+      if (::poll(&pfd, 1, -1) < 0 && errno != EINTR) return ErrnoErrorf(errno, "poll {}", fifo);
+    }
     linux::RunHooksWarnOnly(spec.hooks->poststart, "poststart",
                             HookState(state, "running", state.pid));
   }

@@ -158,6 +158,7 @@ absl::Status RemountBind(const std::string& target, unsigned long flags, const s
 absl::Status MountEntry(const spec::Mount& m, const MountContext& ctx) {
   MountOptions opts = ParseMountOptions(m.options);
   if (m.type == "cgroup" || m.type == "cgroup2") {
+    if (ctx.before_cgroup_mount) BERTH_RETURN_IF_ERROR(ctx.before_cgroup_mount());
     return MountCgroups(m, opts, ctx);
   }
   if (opts.IsBind() || m.type == "bind" || opts.idmap) {

@@ -1,6 +1,7 @@
 // Mounting config.json's mounts[] into a container rootfs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -20,6 +21,9 @@ struct MountContext {
   const cgroups::Layout* cgroup_layout = nullptr;
   // controller -> host directory of the container's cgroup ("" = unified).
   std::map<std::string, std::string> cgroup_paths;
+  // Called before the first cgroup mount: the process must be in its
+  // cgroups (and its cgroup namespace) by then.
+  std::function<absl::Status()> before_cgroup_mount;
 };
 
 // Mounts one entry at its destination inside the rootfs.

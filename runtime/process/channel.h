@@ -13,7 +13,8 @@
 namespace berth::runtime::process {
 
 enum class MessageType : uint32_t {
-  kGo = 1,          // parent -> child: cgroups joined / maps written; carry on
+  kGo = 1,          // parent -> child: id maps written; carry on
+  kCgroupsJoined,   // parent -> child: the child is in the container's cgroups
   kError,           // child -> parent: setup failed; data is the message
   kMapsRequest,     // child -> parent: write uid/gid maps for my pid (value)
   kMapsDone,        // parent -> child

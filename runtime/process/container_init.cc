@@ -14,6 +14,7 @@
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/process_attrs.h"
 #include "runtime/linux/rootfs.h"
+#include "runtime/process/cgroup_gate.h"
 #include "runtime/process/process_setup.h"
 
 namespace berth::runtime::process {
@@ -35,7 +36,7 @@ absl::Status BecomeRootInUserNamespace() {
 
 // Staged setup (see InitConfig::staged). Returns in the process that goes
 // on as init; the intermediate process exits here.
-absl::Status StagedNamespaces(const InitConfig& cfg, Channel& ch) {
+absl::Status StagedNamespaces(const InitConfig& cfg, Channel& ch, CgroupGate& gate) {
   const linux::NamespacePlan& ns = *cfg.namespaces;
   // A joined user namespace comes first: the others belong to it.
   for (const linux::JoinTarget& j : ns.joins) {
@@ -48,13 +49,15 @@ absl::Status StagedNamespaces(const InitConfig& cfg, Channel& ch) {
   if (ns.Creates(NamespaceType::kUser)) {
     if (::unshare(CLONE_NEWUSER) < 0) return ErrnoErrorf(errno, "unshare user namespace");
     BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kMapsRequest, ::getpid()));
-    BERTH_RETURN_IF_ERROR(ch.Expect(MessageType::kMapsDone).status());
+    BERTH_RETURN_IF_ERROR(gate.Expect(MessageType::kMapsDone).status());
     BERTH_RETURN_IF_ERROR(BecomeRootInUserNamespace());
   }
   int flags = ns.new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP | CLONE_NEWTIME);
   if (flags != 0 && ::unshare(flags) < 0) return ErrnoErrorf(errno, "unshare namespaces");
   if (!ns.Has(NamespaceType::kPid)) return absl::OkStatus();
-  // A pid namespace takes effect for children only: fork the real init.
+  // A pid namespace takes effect for children only: fork the real init,
+  // once this process is in the cgroups it will inherit.
+  BERTH_RETURN_IF_ERROR(gate.Pass());
   pid_t child = ::fork();
   if (child < 0) return ErrnoErrorf(errno, "fork container init");
   if (child > 0) {
@@ -76,27 +79,21 @@ absl::Status DirectNamespaces(const InitConfig& cfg) {
   return absl::OkStatus();
 }
 
-absl::Status LateNamespaces(const InitConfig& cfg) {
-  const linux::NamespacePlan& ns = *cfg.namespaces;
-  if (ns.Creates(NamespaceType::kTime)) {
-    // Offsets can only be set while nothing lives in the namespace; this
-    // process enters it at exec.
-    if (::unshare(CLONE_NEWTIME) < 0) return ErrnoErrorf(errno, "unshare time namespace");
-    if (cfg.spec->linux) BERTH_RETURN_IF_ERROR(linux::WriteTimeOffsets(cfg.spec->linux->time_offsets));
-  }
-  // The cgroup namespace is rooted where the process is now: the runtime
-  // placed it in the container's cgroups before saying go.
-  if (ns.Creates(NamespaceType::kCgroup) && ::unshare(CLONE_NEWCGROUP) < 0) {
-    return ErrnoErrorf(errno, "unshare cgroup namespace");
-  }
+absl::Status TimeNamespace(const InitConfig& cfg) {
+  if (!cfg.namespaces->Creates(NamespaceType::kTime)) return absl::OkStatus();
+  // Offsets can only be set while nothing lives in the namespace; this
+  // process enters it at exec.
+  if (::unshare(CLONE_NEWTIME) < 0) return ErrnoErrorf(errno, "unshare time namespace");
+  if (cfg.spec->linux) BERTH_RETURN_IF_ERROR(linux::WriteTimeOffsets(cfg.spec->linux->time_offsets));
   return absl::OkStatus();
 }
 
-absl::Status RunCreateHooks(const InitConfig& cfg, Channel& ch) {
+absl::Status RunCreateHooks(const InitConfig& cfg, Channel& ch, CgroupGate& gate) {
   const spec::Spec& spec = *cfg.spec;
+  BERTH_RETURN_IF_ERROR(gate.Pass());
   if (spec.hooks && (!spec.hooks->prestart.empty() || !spec.hooks->create_runtime.empty())) {
     BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kRunHooks));
-    BERTH_RETURN_IF_ERROR(ch.Expect(MessageType::kHooksDone).status());
+    BERTH_RETURN_IF_ERROR(gate.Expect(MessageType::kHooksDone).status());
   }
   if (spec.hooks && !spec.hooks->create_container.empty()) {
     BERTH_RETURN_IF_ERROR(linux::RunHooks(spec.hooks->create_container, "createContainer",
@@ -108,7 +105,8 @@ absl::Status RunCreateHooks(const InitConfig& cfg, Channel& ch) {
 // Without a mount namespace of its own the container shares the runtime's
 // mount table: mounting anything there would change the host, so the
 // process is only chrooted into the rootfs.
-absl::Status EnterRootWithoutMountNamespace(const InitConfig& cfg, Channel& ch) {
+absl::Status EnterRootWithoutMountNamespace(const InitConfig& cfg, Channel& ch,
+                                            CgroupGate& gate) {
   const spec::Spec& spec = *cfg.spec;
   bool asked = !spec.mounts.empty() || (spec.root && spec.root->readonly) ||
                (spec.linux && (!spec.linux->masked_paths.empty() ||
@@ -118,17 +116,17 @@ absl::Status EnterRootWithoutMountNamespace(const InitConfig& cfg, Channel& ch) 
                "read-only paths are not applied (they would change the host's mounts)",
                cfg.id);
   }
-  BERTH_RETURN_IF_ERROR(RunCreateHooks(cfg, ch));
+  BERTH_RETURN_IF_ERROR(RunCreateHooks(cfg, ch, gate));
   if (::chroot(cfg.rootfs.c_str()) < 0) return ErrnoErrorf(errno, "chroot {}", cfg.rootfs);
   if (::chdir("/") < 0) return ErrnoErrorf(errno, "chdir /");
   if (spec.linux) BERTH_RETURN_IF_ERROR(linux::ApplySysctls(spec.linux->sysctl));
   return absl::OkStatus();
 }
 
-absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch) {
+absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch, CgroupGate& gate) {
   const spec::Spec& spec = *cfg.spec;
   if (!cfg.namespaces->Creates(NamespaceType::kMount)) {
-    return EnterRootWithoutMountNamespace(cfg, ch);
+    return EnterRootWithoutMountNamespace(cfg, ch, gate);
   }
   linux::RootfsPlan plan;
   plan.spec = &spec;
@@ -137,6 +135,7 @@ absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch) {
   plan.mounts.cgroup_ns = cfg.namespaces->Creates(NamespaceType::kCgroup);
   plan.mounts.cgroup_layout = cfg.cgroup_layout;
   plan.mounts.cgroup_paths = cfg.cgroup_paths;
+  plan.mounts.before_cgroup_mount = [&gate] { return gate.Pass(); };
   UniqueFd user_ns;
   if (plan.mounts.user_ns) {
     user_ns.reset(::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC));
@@ -145,7 +144,7 @@ absl::Status BuildFilesystem(const InitConfig& cfg, Channel& ch) {
   UniqueFd rootfs_fd;
   BERTH_RETURN_IF_ERROR(linux::PrepareRootfs(&plan, &rootfs_fd));
   log::Debugf("init: rootfs mounted");
-  BERTH_RETURN_IF_ERROR(RunCreateHooks(cfg, ch));
+  BERTH_RETURN_IF_ERROR(RunCreateHooks(cfg, ch, gate));
   rootfs_fd.reset();
   BERTH_RETURN_IF_ERROR(cfg.no_pivot ? linux::MoveRoot(cfg.rootfs) : linux::PivotRoot(cfg.rootfs));
   // Sysctls go in through the container's /proc before /proc/sys may turn
@@ -168,19 +167,20 @@ absl::Status WaitForStart(int fifo_fd) {
 
 absl::Status RunInit(const InitConfig& cfg, Channel& ch) {
   const spec::Spec& spec = *cfg.spec;
-  BERTH_ASSIGN_OR_RETURN(Message go, ch.Expect(MessageType::kGo));
+  CgroupGate gate(&ch, cfg.namespaces->Creates(NamespaceType::kCgroup));
+  BERTH_ASSIGN_OR_RETURN(Message go, gate.Expect(MessageType::kGo));
   pid_t host_pid = static_cast<pid_t>(go.value);
   if (cfg.staged) {
-    BERTH_RETURN_IF_ERROR(StagedNamespaces(cfg, ch));
+    BERTH_RETURN_IF_ERROR(StagedNamespaces(cfg, ch, gate));
     if (cfg.namespaces->Has(NamespaceType::kPid)) {
       // The runtime confirms our pid as seen from the host.
-      BERTH_ASSIGN_OR_RETURN(Message again, ch.Expect(MessageType::kGo));
+      BERTH_ASSIGN_OR_RETURN(Message again, gate.Expect(MessageType::kGo));
       host_pid = static_cast<pid_t>(again.value);
     }
   } else {
     BERTH_RETURN_IF_ERROR(DirectNamespaces(cfg));
   }
-  BERTH_RETURN_IF_ERROR(LateNamespaces(cfg));
+  BERTH_RETURN_IF_ERROR(TimeNamespace(cfg));
   // Nothing of the runtime's but what is needed below stays open.
   BERTH_RETURN_IF_ERROR(CloseInheritedFds(
       cfg.preserve_fds, {ch.fd(), cfg.fifo_fd, cfg.console_socket_fd, log::OutputFd()}));
@@ -188,7 +188,8 @@ absl::Status RunInit(const InitConfig& cfg, Channel& ch) {
   // The names first, so createContainer hooks already see them.
   if (!spec.hostname.empty()) BERTH_RETURN_IF_ERROR(linux::SetHostname(spec.hostname));
   if (!spec.domainname.empty()) BERTH_RETURN_IF_ERROR(linux::SetDomainname(spec.domainname));
-  BERTH_RETURN_IF_ERROR(BuildFilesystem(cfg, ch));
+  BERTH_RETURN_IF_ERROR(BuildFilesystem(cfg, ch, gate));
+  BERTH_RETURN_IF_ERROR(gate.Pass());
 
   ProcessPlan plan;
   plan.process = *spec.process;

@@ -35,6 +35,9 @@ absl::Status JoinContainer(const ExecConfig& cfg, Channel& ch) {
 
 absl::Status RunExecChild(const ExecConfig& cfg, Channel& ch) {
   BERTH_RETURN_IF_ERROR(ch.Expect(MessageType::kGo).status());
+  // Nothing here to overlap with the cgroup move: wait for it before the
+  // fork into the container's pid namespace.
+  BERTH_RETURN_IF_ERROR(ch.Expect(MessageType::kCgroupsJoined).status());
   BERTH_RETURN_IF_ERROR(JoinContainer(cfg, ch));
   BERTH_RETURN_IF_ERROR(CloseInheritedFds(cfg.plan.preserve_fds,
                                           {ch.fd(), cfg.plan.console_socket_fd, log::OutputFd()}));

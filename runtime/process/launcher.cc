@@ -64,10 +64,14 @@ absl::StatusOr<Launched> SuperviseSetup(const spec::Spec& spec, cgroups::Manager
                                         bool write_mappings_now) {
   Launched launched;
   launched.init_pid = child.get();
-  BERTH_RETURN_IF_ERROR(cgroups->AddProcess(child.get()));
-  log::Debugf("process {} joined its cgroups", child.get());
   if (write_mappings_now) BERTH_RETURN_IF_ERROR(WriteMappings(spec, child.get()));
   BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kGo, child.get()));
+  // Joining v1 cgroups costs an RCU grace period (~10 ms) on the first
+  // write: the child sets up mounts meanwhile and waits for this message
+  // only when it needs to be in its cgroups.
+  BERTH_RETURN_IF_ERROR(cgroups->AddProcess(child.get()));
+  BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kCgroupsJoined));
+  log::Debugf("process {} joined its cgroups", child.get());
   for (;;) {
     UniqueFd fd;
     absl::StatusOr<Message> message = ch.Receive(&fd);
