@@ -117,7 +117,9 @@ absl::Status WriteFile(const std::string& path, std::string_view data, mode_t mo
   return WriteAll(fd.get(), data, path);
 }
 
-absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode,
+                             Durability durability) {
+  bool durable = durability == Durability::kDurable;
   std::string dir = ".";
   if (size_t slash = path.rfind('/'); slash != std::string::npos) {
     dir = slash == 0 ? "/" : path.substr(0, slash);
@@ -131,14 +133,14 @@ absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mod
   };
   absl::Status status = WriteAll(fd.get(), data, tmp);
   if (status.ok() && ::fchmod(fd.get(), mode) < 0) status = ErrnoErrorf(errno, "chmod {}", tmp);
-  if (status.ok() && ::fsync(fd.get()) < 0) status = ErrnoErrorf(errno, "fsync {}", tmp);
+  if (status.ok() && durable && ::fsync(fd.get()) < 0) status = ErrnoErrorf(errno, "fsync {}", tmp);
   if (status.ok() && ::rename(tmp.c_str(), path.c_str()) < 0) {
     status = ErrnoErrorf(errno, "rename {} to {}", tmp, path);
   } else if (status.ok()) {
     renamed = true;
   }
   remove_tmp();
-  if (!status.ok()) return status;
+  if (!status.ok() || !durable) return status;
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd) return ErrnoErrorf(errno, "open {}", dir);
   if (::fsync(dir_fd.get()) < 0) return ErrnoErrorf(errno, "fsync {}", dir);

@@ -21,10 +21,17 @@ absl::Status WriteExistingFile(const std::string& path, std::string_view data);
 // Creates or truncates `path` with `mode` and writes `data`.
 absl::Status WriteFile(const std::string& path, std::string_view data, mode_t mode = 0644);
 
+enum class Durability {
+  kDurable,       // fsync file and directory: survives power loss (daemon metadata)
+  kProcessCrash,  // rename only: survives the writer crashing (state on tmpfs,
+                  // which a reboot clears anyway)
+};
+
 // Replaces `path` atomically: writes a temp file in the same directory,
-// fsyncs it, renames it over `path` and fsyncs the directory, so a crash
-// leaves either the old or the new content, never a torn file.
-absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// renames it over `path` (after fsync of file and directory when durable),
+// so a crash leaves either the old or the new content, never a torn file.
+absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                             Durability durability = Durability::kDurable);
 
 // mkdir -p. Existing directories are fine; an existing non-directory is not.
 absl::Status MkdirAll(const std::string& path, mode_t mode = 0755);

@@ -57,6 +57,8 @@ class Manager {
   virtual absl::Status Destroy() = 0;
 
   // controller -> absolute directory ("" key for the v2 / unified dir).
+  // On v1 the keys are the mounted controllers (co-mounted ones share a
+  // directory) plus "name=systemd"; a hybrid host has the "" key as well.
   virtual std::map<std::string, std::string> Paths() const = 0;
 
   // The file whose notifications signal OOM kills: v1 memory.oom_control

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/json_util.h"
@@ -64,15 +65,37 @@ struct HugetlbStats {
   uint64_t failcnt = 0;
 };
 
+// v1 cpuset: the cgroup's cpus and mems and its flag files.
+struct CpusetStats {
+  std::vector<uint16_t> cpus;
+  std::vector<uint16_t> mems;
+  uint64_t cpu_exclusive = 0;
+  uint64_t mem_hardwall = 0;
+  uint64_t mem_exclusive = 0;
+  uint64_t memory_migrate = 0;
+  uint64_t memory_spread_page = 0;
+  uint64_t memory_spread_slab = 0;
+  uint64_t memory_pressure = 0;
+  uint64_t sched_load_balance = 0;
+  int64_t sched_relax_domain_level = 0;
+};
+
 struct Stats {
   CpuStats cpu;
+  CpusetStats cpuset;
   MemoryStats memory;
   PidsStats pids;
   BlkioStats blkio;
   std::map<std::string, HugetlbStats> hugetlb;  // page size ("2MB") -> stats
 };
 
-// runc's JSON for the "data" member of a stats event.
+// runc's JSON for the "data" member of a stats event: its types.Stats with
+// Go's encoding (omitempty fields left out when zero, "hugetlb" an object,
+// "intel_rdt" {} and "network_interfaces" null).
 json::Json StatsToJson(const Stats& stats);
+
+// "0-2,4" -> {0, 1, 2, 4} (cpuset.cpus / cpuset.mems syntax); nullopt when
+// malformed.
+std::optional<std::vector<uint16_t>> ParseCpuList(std::string_view list);
 
 }  // namespace berth::runtime::cgroups

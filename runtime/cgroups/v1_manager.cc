@@ -1,154 +1,305 @@
 #include "runtime/cgroups/v1_manager.h"
 
-#include <errno.h>
-#include <signal.h>
-
-#include <chrono>
 #include <set>
-#include <thread>
+#include <utility>
 
-#include "common/file_util.h"
+#include "absl/cleanup/cleanup.h"
+#include "common/logger.h"
 #include "common/status.h"
 #include "common/strings.h"
-#include "runtime/cgroups/cgroup_files.h"
-#include "runtime/cgroups/v2_tree.h"
+#include "runtime/cgroups/cgroup_fs.h"
+#include "runtime/cgroups/freezer.h"
+#include "runtime/cgroups/resource_util.h"
+#include "runtime/cgroups/v1_resources.h"
+#include "runtime/cgroups/v1_stats.h"
+#include "runtime/cgroups/v2_resources.h"
+#include "runtime/cgroups/v2_stats.h"
 
 namespace berth::runtime::cgroups {
 namespace {
 
-constexpr auto kFreezeTimeout = std::chrono::seconds(10);
+bool HasCpuControllerFields(const spec::Cpu& cpu) {
+  return cpu.shares || cpu.quota || cpu.burst || cpu.period || cpu.realtime_runtime ||
+         cpu.realtime_period || cpu.idle;
+}
+
+// Copies `file` from the parent when the new cgroup's copy is empty (new
+// cpuset cgroups start with no cpus and no mems, and refuse tasks so).
+absl::Status InheritCpusetFile(const std::string& parent, const std::string& child,
+                               const char* file) {
+  BERTH_ASSIGN_OR_RETURN(std::string current, ReadCgroupFile(child, file));
+  if (!TrimSpace(current).empty()) return absl::OkStatus();
+  BERTH_ASSIGN_OR_RETURN(std::string inherited, ReadCgroupFile(parent, file));
+  return WriteCgroupFile(child, file, TrimSpace(inherited));
+}
 
 }  // namespace
 
-V1Manager::V1Manager(Mode mode, std::map<std::string, std::string> dirs, std::string unified_dir,
-                     std::vector<std::string> unified_controllers, std::string unified_mount)
-    : mode_(mode),
-      dirs_(std::move(dirs)),
-      unified_dir_(std::move(unified_dir)),
-      unified_controllers_(std::move(unified_controllers)),
-      unified_mount_(std::move(unified_mount)) {}
+V1Manager::V1Manager(Layout layout, std::map<std::string, std::string> dirs,
+                     std::string unified_dir)
+    : layout_(std::move(layout)), dirs_(std::move(dirs)), unified_dir_(std::move(unified_dir)) {}
 
 std::string V1Manager::Dir(const std::string& controller) const {
   auto it = dirs_.find(controller);
   return it == dirs_.end() ? "" : it->second;
 }
 
-absl::Status V1Manager::InitCpuset(const std::string& dir) {
-  // A new cpuset cgroup starts with no cpus and no mems, and nobody can join
-  // it like that: copy them down from the nearest ancestor that has them.
-  std::vector<std::string> chain;
-  for (std::string d = dir; d.size() > 1; d = d.substr(0, d.rfind('/'))) {
-    chain.push_back(d);
-    if (!CgroupFileExists(d.substr(0, d.rfind('/')), "cpuset.cpus")) break;
+std::vector<std::string> V1Manager::UniqueDirs() const {
+  std::set<std::string> unique;
+  for (const auto& [controller, dir] : dirs_) unique.insert(dir);
+  std::vector<std::string> out(unique.begin(), unique.end());
+  if (!unified_dir_.empty()) out.push_back(unified_dir_);
+  return out;
+}
+
+bool V1Manager::BestEffort(const std::string& dir) const {
+  for (const auto& [controller, controller_dir] : dirs_) {
+    if (controller_dir == dir && controller != kSystemdHierarchy) return false;
   }
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    std::string parent = it->substr(0, it->rfind('/'));
-    for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
-      absl::StatusOr<std::string> mine = ReadCgroupFile(*it, file);
-      if (!mine.ok() || !TrimSpace(*mine).empty()) continue;
-      BERTH_ASSIGN_OR_RETURN(std::string from_parent, ReadCgroupFile(parent, file));
-      BERTH_RETURN_IF_ERROR(WriteCgroupFile(*it, file, std::string(TrimSpace(from_parent))));
-    }
+  return dir != unified_dir_;
+}
+
+absl::StatusOr<std::string> V1Manager::RequireDir(const std::string& controller,
+                                                  const std::string& what) const {
+  std::string dir = Dir(controller);
+  if (dir.empty()) {
+    return FailedPreconditionf("{} requested but the {} cgroup controller is not mounted", what,
+                               controller);
   }
-  return absl::OkStatus();
+  return dir;
+}
+
+bool V1Manager::UnifiedHas(const std::string& controller) const {
+  return !unified_dir_.empty() && layout_.HasUnifiedController(controller);
 }
 
 absl::Status V1Manager::Create() {
-  std::set<std::string> done;
-  for (const auto& [controller, dir] : dirs_) {
-    if (!done.insert(dir).second) continue;
-    BERTH_RETURN_IF_ERROR(MakeCgroupDir(dir));
+  std::vector<std::string> created;
+  absl::Cleanup rollback = [&created] { RemoveDirsBestEffort(created); };
+  for (const std::string& dir : UniqueDirs()) {
+    absl::Status status = MkdirAllRecorded(dir, &created);
+    if (!status.ok() && BestEffort(dir)) {
+      log::Warnf("create cgroup: {}", status);
+      continue;
+    }
+    BERTH_RETURN_IF_ERROR(status);
   }
-  if (std::string cpuset = Dir("cpuset"); !cpuset.empty()) BERTH_RETURN_IF_ERROR(InitCpuset(cpuset));
-  if (!unified_dir_.empty()) {
-    // The cgroup2 side of a hybrid host may be read-only or delegated
-    // elsewhere; the container works without it unless hugetlb needs it.
-    (void)MakeCgroupDir(unified_dir_);
+  BERTH_RETURN_IF_ERROR(InitCpuset());
+  std::move(rollback).Cancel();
+  return absl::OkStatus();
+}
+
+absl::Status V1Manager::InitCpuset() {
+  std::string dir = Dir("cpuset");
+  if (dir.empty()) return absl::OkStatus();
+  std::vector<std::string> chain = DirChain(layout_.V1Mount("cpuset"), dir);
+  for (size_t i = 1; i < chain.size(); ++i) {
+    BERTH_RETURN_IF_ERROR(InheritCpusetFile(chain[i - 1], chain[i], "cpuset.cpus"));
+    BERTH_RETURN_IF_ERROR(InheritCpusetFile(chain[i - 1], chain[i], "cpuset.mems"));
   }
   return absl::OkStatus();
+}
+
+absl::Status V1Manager::CheckUnifiedKeys(const std::map<std::string, std::string>& unified) const {
+  if (unified.empty()) return absl::OkStatus();
+  if (unified_dir_.empty()) {
+    return InvalidArgumentf(
+        "linux.resources.unified needs cgroup v2, but this host has only cgroup v1 hierarchies");
+  }
+  for (const auto& [key, value] : unified) {
+    BERTH_RETURN_IF_ERROR(ValidateUnifiedKey(
+        key, layout_.unified_controllers,
+        fmt::format("{} (hybrid host: only controllers of the cgroup2 mount can be used)",
+                    layout_.unified_mount)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status V1Manager::Apply(const spec::Resources& r) {
+  BERTH_RETURN_IF_ERROR(ValidateV1Resources(r));
+  BERTH_RETURN_IF_ERROR(CheckUnifiedKeys(r.unified));
+  if (r.cpu && (!r.cpu->cpus.empty() || !r.cpu->mems.empty())) {
+    BERTH_ASSIGN_OR_RETURN(std::string dir, RequireDir("cpuset", "cpu.cpus / cpu.mems"));
+    BERTH_RETURN_IF_ERROR(ApplyV1Cpuset(dir, *r.cpu));
+  }
+  if (!r.devices.empty()) BERTH_RETURN_IF_ERROR(ApplyDevices(r.devices));
+  if (r.memory) {
+    BERTH_ASSIGN_OR_RETURN(std::string dir, RequireDir("memory", "memory limits"));
+    BERTH_RETURN_IF_ERROR(ApplyV1Memory(dir, *r.memory));
+  }
+  if (r.cpu) BERTH_RETURN_IF_ERROR(ApplyCpu(*r.cpu));
+  if (r.pids) {
+    BERTH_ASSIGN_OR_RETURN(std::string dir, RequireDir("pids", "pids.limit"));
+    BERTH_RETURN_IF_ERROR(ApplyV1Pids(dir, *r.pids));
+  }
+  if (r.block_io) {
+    BERTH_ASSIGN_OR_RETURN(std::string dir, RequireDir("blkio", "blockIO limits"));
+    BERTH_RETURN_IF_ERROR(ApplyV1BlockIo(dir, *r.block_io));
+  }
+  if (!r.hugepage_limits.empty()) BERTH_RETURN_IF_ERROR(ApplyHugetlb(r.hugepage_limits));
+  if (r.network) BERTH_RETURN_IF_ERROR(ApplyNetwork(*r.network));
+  if (!r.rdma.empty()) BERTH_RETURN_IF_ERROR(ApplyRdma(r.rdma));
+  return ApplyUnified(r.unified);
+}
+
+absl::Status V1Manager::ApplyCpu(const spec::Cpu& cpu) {
+  if (!HasCpuControllerFields(cpu)) return absl::OkStatus();
+  BERTH_ASSIGN_OR_RETURN(std::string dir, RequireDir("cpu", "cpu limits"));
+  return ApplyV1Cpu(dir, cpu);
+}
+
+absl::Status V1Manager::ApplyHugetlb(const std::vector<spec::HugepageLimit>& limits) {
+  if (std::string dir = Dir("hugetlb"); !dir.empty()) {
+    return ApplyV1Hugetlb(dir, limits, layout_.hugepage_sizes);
+  }
+  if (!UnifiedHas("hugetlb")) {
+    return FailedPreconditionf(
+        "hugepageLimits requested but the hugetlb controller is mounted neither as cgroup v1 nor "
+        "on the cgroup2 mount");
+  }
+  BERTH_RETURN_IF_ERROR(EnableControllers(layout_.unified_mount, unified_dir_, {"hugetlb"}));
+  return ApplyV2Hugetlb(unified_dir_, limits, layout_.hugepage_sizes);
+}
+
+// A limit that silently does nothing is worse than an error: like runc,
+// asking for one without its controller fails the container.
+absl::Status V1Manager::ApplyNetwork(const spec::Network& network) {
+  if (network.class_id) {
+    std::string dir = Dir("net_cls");
+    if (dir.empty()) {
+      return FailedPreconditionf(
+          "network.classID requested but the net_cls cgroup controller is not mounted");
+    }
+    BERTH_RETURN_IF_ERROR(ApplyV1NetCls(dir, *network.class_id));
+  }
+  if (!network.priorities.empty()) {
+    std::string dir = Dir("net_prio");
+    if (dir.empty()) {
+      return FailedPreconditionf(
+          "network.priorities requested but the net_prio cgroup controller is not mounted");
+    }
+    BERTH_RETURN_IF_ERROR(ApplyV1NetPrio(dir, network.priorities));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status V1Manager::ApplyRdma(const std::map<std::string, spec::Rdma>& rdma) {
+  if (std::string dir = Dir("rdma"); !dir.empty()) return ApplyV1Rdma(dir, rdma);
+  if (UnifiedHas("rdma")) {
+    BERTH_RETURN_IF_ERROR(EnableControllers(layout_.unified_mount, unified_dir_, {"rdma"}));
+    return ApplyV2Rdma(unified_dir_, rdma);
+  }
+  return FailedPreconditionf("rdma limits requested but the rdma cgroup controller is not mounted");
+}
+
+absl::Status V1Manager::ApplyDevices(const std::vector<spec::DeviceRule>& rules) {
+  if (std::string dir = Dir("devices"); !dir.empty()) return ApplyV1Devices(dir, rules);
+  // The kernel runs cgroup2 device programs whether or not v1 devices is mounted.
+  if (!unified_dir_.empty()) return ApplyV2Devices(unified_dir_, rules);
+  log::Warnf("device rules: the devices cgroup controller is not mounted; ignored");
+  return absl::OkStatus();
+}
+
+absl::Status V1Manager::ApplyUnified(const std::map<std::string, std::string>& unified) {
+  if (unified.empty()) return absl::OkStatus();
+  std::vector<std::string> controllers;
+  for (const auto& [key, value] : unified) {
+    std::string controller = ControllerOfFile(key);
+    if (controller != "cgroup" && !Contains(controllers, controller)) {
+      controllers.push_back(controller);
+    }
+  }
+  BERTH_RETURN_IF_ERROR(EnableControllers(layout_.unified_mount, unified_dir_, controllers));
+  return ApplyV2Unified(unified_dir_, unified, layout_.unified_controllers);
 }
 
 absl::Status V1Manager::AddProcess(pid_t pid) {
-  std::set<std::string> done;
-  std::string value = std::to_string(pid);
-  for (const auto& [controller, dir] : dirs_) {
-    if (!done.insert(dir).second) continue;
-    BERTH_RETURN_IF_ERROR(WriteCgroupFile(dir, "cgroup.procs", value));
-  }
-  if (!unified_dir_.empty() && PathExists(unified_dir_)) {
-    BERTH_RETURN_IF_ERROR(WriteCgroupFile(unified_dir_, "cgroup.procs", value));
+  for (const std::string& dir : UniqueDirs()) {
+    absl::Status status = WriteCgroupFile(dir, "cgroup.procs", std::to_string(pid));
+    if (!status.ok() && BestEffort(dir)) {
+      log::Warnf("join cgroup: {}", status);
+      continue;
+    }
+    BERTH_RETURN_IF_ERROR(status);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<FreezerState> V1Manager::GetFreezerState() {
-  std::string dir = Dir("freezer");
-  if (dir.empty()) return FreezerState::kThawed;
-  absl::StatusOr<std::string> state = ReadCgroupFile(dir, "freezer.state");
-  if (!state.ok()) {
-    if (ErrnoOf(state.status()) == ENOENT) return FreezerState::kThawed;
-    return state.status();
-  }
-  std::string_view s = TrimSpace(*state);
-  if (s == "FROZEN") return FreezerState::kFrozen;
-  if (s == "FREEZING") return FreezerState::kFreezing;
-  return FreezerState::kThawed;
+bool V1Manager::CanFreeze() const {
+  return !Dir("freezer").empty() ||
+         (!unified_dir_.empty() && CgroupFileExists(unified_dir_, "cgroup.freeze"));
 }
 
 absl::Status V1Manager::Freeze() {
-  std::string dir = Dir("freezer");
-  if (dir.empty()) return FailedPreconditionf("the freezer cgroup controller is not mounted");
-  auto deadline = std::chrono::steady_clock::now() + kFreezeTimeout;
-  auto delay = std::chrono::microseconds(100);
-  for (;;) {
-    // Rewriting FROZEN retries tasks that were busy on the last attempt.
-    BERTH_RETURN_IF_ERROR(WriteCgroupFile(dir, "freezer.state", "FROZEN"));
-    BERTH_ASSIGN_OR_RETURN(FreezerState state, GetFreezerState());
-    if (state == FreezerState::kFrozen) return absl::OkStatus();
-    if (std::chrono::steady_clock::now() > deadline) {
-      (void)Thaw();
-      return absl::DeadlineExceededError(fmt::format("freeze {}: still FREEZING after 10 s", dir));
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::microseconds(50000));
-  }
+  if (std::string dir = Dir("freezer"); !dir.empty()) return FreezeV1(dir);
+  if (CanFreeze()) return FreezeV2(unified_dir_);
+  return FailedPreconditionf("freeze: the freezer cgroup controller is not mounted");
 }
 
 absl::Status V1Manager::Thaw() {
-  std::string dir = Dir("freezer");
-  if (dir.empty()) return absl::OkStatus();
-  return WriteCgroupFile(dir, "freezer.state", "THAWED");
+  if (std::string dir = Dir("freezer"); !dir.empty()) return ThawV1(dir);
+  if (CanFreeze()) return ThawV2(unified_dir_);
+  return FailedPreconditionf("thaw: the freezer cgroup controller is not mounted");
+}
+
+absl::StatusOr<FreezerState> V1Manager::GetFreezerState() {
+  if (std::string dir = Dir("freezer"); !dir.empty()) return FreezerStateV1(dir);
+  if (CanFreeze()) return FreezerStateV2(unified_dir_);
+  return FreezerState::kThawed;
 }
 
 absl::StatusOr<std::vector<pid_t>> V1Manager::Pids() {
   for (const char* controller : {"pids", "freezer", "memory", "cpu", "devices"}) {
-    if (std::string dir = Dir(controller); !dir.empty()) return ReadPidsRecursive(dir);
+    if (std::string dir = Dir(controller); !dir.empty()) return ReadProcsRecursive(dir);
   }
-  if (!dirs_.empty()) return ReadPidsRecursive(dirs_.begin()->second);
-  return std::vector<pid_t>{};
+  std::vector<std::string> dirs = UniqueDirs();
+  if (dirs.empty()) return std::vector<pid_t>();
+  return ReadProcsRecursive(dirs.front());
 }
 
 absl::Status V1Manager::SignalAll(int signal) {
-  bool frozen = !Dir("freezer").empty() && Freeze().ok();
-  absl::StatusOr<std::vector<pid_t>> pids = Pids();
-  if (pids.ok()) {
-    for (pid_t pid : *pids) ::kill(pid, signal);
+  return SignalEveryProcess(*this, signal, CanFreeze());
+}
+
+absl::Status V1Manager::CollectStats(Stats* s) {
+  if (std::string dir = Dir("cpuacct"); !dir.empty()) {
+    BERTH_RETURN_IF_ERROR(ReadV1CpuacctStats(dir, &s->cpu));
   }
-  if (frozen) BERTH_RETURN_IF_ERROR(Thaw());
-  return pids.status();
+  if (std::string dir = Dir("cpu"); !dir.empty()) {
+    BERTH_RETURN_IF_ERROR(ReadV1CpuThrottling(dir, &s->cpu));
+  }
+  if (std::string dir = Dir("cpuset"); !dir.empty()) {
+    BERTH_RETURN_IF_ERROR(ReadV1CpusetStats(dir, &s->cpuset));
+  }
+  if (std::string dir = Dir("memory"); !dir.empty()) {
+    BERTH_RETURN_IF_ERROR(ReadV1MemoryStats(dir, &s->memory));
+  }
+  if (std::string dir = Dir("pids"); !dir.empty()) {
+    BERTH_RETURN_IF_ERROR(ReadV1PidsStats(dir, &s->pids));
+  }
+  if (std::string dir = Dir("blkio"); !dir.empty()) {
+    BERTH_RETURN_IF_ERROR(ReadV1BlkioStats(dir, &s->blkio));
+  }
+  if (std::string dir = Dir("hugetlb"); !dir.empty()) {
+    return ReadV1HugetlbStats(dir, layout_.hugepage_sizes, &s->hugetlb);
+  }
+  if (UnifiedHas("hugetlb")) {
+    return ReadV2HugetlbStats(unified_dir_, layout_.hugepage_sizes, &s->hugetlb);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Stats> V1Manager::GetStats() {
+  Stats stats;
+  BERTH_RETURN_IF_ERROR(WithContext(CollectStats(&stats), "cgroup stats"));
+  return stats;
 }
 
 absl::Status V1Manager::Destroy() {
-  std::set<std::string> done;
   absl::Status first;
-  for (const auto& [controller, dir] : dirs_) {
-    if (!done.insert(dir).second) continue;
-    absl::Status s = RemoveCgroupDir(dir);
-    if (!s.ok() && first.ok()) first = s;
-  }
-  if (!unified_dir_.empty()) {
-    absl::Status s = RemoveCgroupDir(unified_dir_);
-    if (!s.ok() && first.ok()) first = s;
+  for (const std::string& dir : UniqueDirs()) {
+    absl::Status status = RemoveCgroupTree(dir);
+    if (!status.ok() && first.ok()) first = status;
   }
   return first;
 }

@@ -8,157 +8,220 @@
 #include <cstring>
 
 #include "common/status.h"
+#include "common/strings.h"
 #include "common/unique_fd.h"
+#include "runtime/cgroups/cgroup_fs.h"
 #include "runtime/cgroups/devices.h"
 
 namespace berth::runtime::cgroups {
 namespace {
 
-// Registers of the program: struct bpf_cgroup_dev_ctx is in R1.
-constexpr uint8_t kR0 = 0, kR1 = 1, kType = 2, kAccess = 3, kMajor = 4, kMinor = 5;
+constexpr int32_t kAllAccess = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
 
-struct bpf_insn Insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-  struct bpf_insn i;
-  std::memset(&i, 0, sizeof(i));
-  i.code = code;
-  i.dst_reg = dst & 0xf;
-  i.src_reg = src & 0xf;
-  i.off = off;
-  i.imm = imm;
-  return i;
+// Context registers (see struct bpf_cgroup_dev_ctx).
+constexpr uint8_t kCtx = BPF_REG_1;
+constexpr uint8_t kType = BPF_REG_2;
+constexpr uint8_t kAccess = BPF_REG_3;
+constexpr uint8_t kMajor = BPF_REG_4;
+constexpr uint8_t kMinor = BPF_REG_5;
+constexpr uint8_t kScratch = BPF_REG_1;  // the context is not needed after the prologue
+
+bpf_insn Insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  bpf_insn insn;
+  std::memset(&insn, 0, sizeof(insn));
+  insn.code = code;
+  insn.dst_reg = dst & 0xf;
+  insn.src_reg = src & 0xf;
+  insn.off = off;
+  insn.imm = imm;
+  return insn;
 }
 
-int32_t AccessBits(const std::string& access) {
-  std::string a = access.empty() ? "rwm" : access;
+bpf_insn LoadWord(uint8_t dst, int16_t offset) {
+  return Insn(BPF_LDX | BPF_W | BPF_MEM, dst, kCtx, offset, 0);
+}
+bpf_insn Alu32Imm(uint8_t op, uint8_t dst, int32_t imm) {
+  return Insn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
+}
+bpf_insn Mov32Reg(uint8_t dst, uint8_t src) {
+  return Insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
+bpf_insn Mov64Imm(uint8_t dst, int32_t imm) {
+  return Insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
+}
+bpf_insn JumpImm(uint8_t op, uint8_t dst, int32_t imm) {
+  return Insn(BPF_JMP | op | BPF_K, dst, 0, 0, imm);  // offset patched later
+}
+bpf_insn Exit() { return Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+
+// Loads type, access, major and minor from the context into r2..r5.
+std::vector<bpf_insn> Prologue() {
+  return {
+      LoadWord(kType, 0),  // access_type: low 16 bits type, high 16 bits access
+      Alu32Imm(BPF_AND, kType, 0xffff),
+      LoadWord(kAccess, 0),
+      Alu32Imm(BPF_RSH, kAccess, 16),
+      LoadWord(kMajor, 4),
+      LoadWord(kMinor, 8),
+  };
+}
+
+int32_t AccessBits(const spec::DeviceRule& rule) {
   int32_t bits = 0;
-  if (a.find('r') != std::string::npos) bits |= BPF_DEVCG_ACC_READ;
-  if (a.find('w') != std::string::npos) bits |= BPF_DEVCG_ACC_WRITE;
-  if (a.find('m') != std::string::npos) bits |= BPF_DEVCG_ACC_MKNOD;
+  for (char c : DeviceAccess(rule)) {
+    if (c == 'r') bits |= BPF_DEVCG_ACC_READ;
+    if (c == 'w') bits |= BPF_DEVCG_ACC_WRITE;
+    if (c == 'm') bits |= BPF_DEVCG_ACC_MKNOD;
+  }
   return bits;
 }
 
-constexpr int32_t kAllAccess = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
-
-// One rule: conditional jumps to the end of the block when it does not
-// match, else return its verdict.
-std::vector<struct bpf_insn> RuleBlock(const spec::DeviceRule& rule) {
-  std::vector<struct bpf_insn> block;
-  std::vector<size_t> exits;  // jumps to patch to "next block"
-  auto jump_out = [&](struct bpf_insn insn) {
-    exits.push_back(block.size());
-    block.push_back(insn);
+// One rule. Jumps to the first instruction after the block mean "this rule
+// does not decide the request; ask the one before it".
+std::vector<bpf_insn> RuleBlock(const spec::DeviceRule& rule) {
+  std::vector<bpf_insn> block;
+  std::vector<size_t> to_next;
+  auto skip_unless = [&](uint8_t op, uint8_t reg, int32_t imm) {
+    to_next.push_back(block.size());
+    block.push_back(JumpImm(op, reg, imm));
   };
-  if (rule.type == "c" || rule.type == "b") {
-    int32_t type = rule.type == "c" ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK;
-    jump_out(Insn(BPF_JMP | BPF_JNE | BPF_K, kType, 0, 0, type));
+  if (rule.type == "c") skip_unless(BPF_JNE, kType, BPF_DEVCG_DEV_CHAR);
+  if (rule.type == "b") skip_unless(BPF_JNE, kType, BPF_DEVCG_DEV_BLOCK);
+  if (rule.major) skip_unless(BPF_JNE, kMajor, static_cast<int32_t>(*rule.major));
+  if (rule.minor) skip_unless(BPF_JNE, kMinor, static_cast<int32_t>(*rule.minor));
+  int32_t access = AccessBits(rule);
+  if (access != kAllAccess && rule.allow) {
+    // These bits are allowed; the request is done once no bit is left.
+    block.push_back(Alu32Imm(BPF_AND, kAccess, ~access));
+    skip_unless(BPF_JNE, kAccess, 0);
+  } else if (access != kAllAccess) {
+    // Denied if the request asks for any of these bits.
+    block.push_back(Mov32Reg(kScratch, kAccess));
+    block.push_back(Alu32Imm(BPF_AND, kScratch, access));
+    skip_unless(BPF_JEQ, kScratch, 0);
   }
-  int32_t access = AccessBits(rule.access);
-  if (access != kAllAccess) {
-    block.push_back(Insn(BPF_ALU | BPF_MOV | BPF_X, kR1, kAccess, 0, 0));
-    if (rule.allow) {
-      // Not matched when anything outside the rule's access is asked for.
-      block.push_back(Insn(BPF_ALU | BPF_AND | BPF_K, kR1, 0, 0, ~access & kAllAccess));
-      jump_out(Insn(BPF_JMP | BPF_JNE | BPF_K, kR1, 0, 0, 0));
-    } else {
-      // Not matched when none of the rule's access is asked for.
-      block.push_back(Insn(BPF_ALU | BPF_AND | BPF_K, kR1, 0, 0, access));
-      jump_out(Insn(BPF_JMP | BPF_JEQ | BPF_K, kR1, 0, 0, 0));
-    }
-  }
-  if (rule.major) jump_out(Insn(BPF_JMP | BPF_JNE | BPF_K, kMajor, 0, 0, static_cast<int32_t>(*rule.major)));
-  if (rule.minor) jump_out(Insn(BPF_JMP | BPF_JNE | BPF_K, kMinor, 0, 0, static_cast<int32_t>(*rule.minor)));
-  block.push_back(Insn(BPF_ALU | BPF_MOV | BPF_K, kR0, 0, 0, rule.allow ? 1 : 0));
-  block.push_back(Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-  for (size_t at : exits) block[at].off = static_cast<int16_t>(block.size() - at - 1);
+  block.push_back(Mov64Imm(BPF_REG_0, rule.allow ? 1 : 0));
+  block.push_back(Exit());
+  for (size_t index : to_next) block[index].off = static_cast<int16_t>(block.size() - index - 1);
   return block;
 }
 
-long Bpf(int cmd, union bpf_attr* attr) {
-  return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+long Bpf(int cmd, union bpf_attr* attr) { return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+
+absl::StatusOr<UniqueFd> LoadProgram(const std::vector<bpf_insn>& program) {
+  static const char kLicense[] = "Apache";
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = reinterpret_cast<uintptr_t>(program.data());
+  attr.insn_cnt = static_cast<uint32_t>(program.size());
+  attr.license = reinterpret_cast<uintptr_t>(kLicense);
+  long fd = Bpf(BPF_PROG_LOAD, &attr);
+  if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+  int err = errno;
+  // Load again with the verifier log, to say why.
+  std::string log(64 * 1024, '\0');
+  attr.log_level = 1;
+  attr.log_size = static_cast<uint32_t>(log.size());
+  attr.log_buf = reinterpret_cast<uintptr_t>(log.data());
+  fd = Bpf(BPF_PROG_LOAD, &attr);
+  if (fd >= 0) ::close(static_cast<int>(fd));
+  log.resize(std::strlen(log.c_str()));
+  std::string what =
+      fmt::format("load cgroup device eBPF program ({} instructions)", program.size());
+  if (!log.empty()) what += fmt::format(" [verifier: {}]", TrimSpace(log));
+  return CgroupErrno(err, what);
+}
+
+absl::StatusOr<UniqueFd> OpenDir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return CgroupErrno(errno, fmt::format("open {}", dir));
+  return fd;
+}
+
+absl::StatusOr<std::vector<uint32_t>> QueryAttached(int dir_fd, const std::string& dir) {
+  for (uint32_t capacity = 64;; capacity *= 2) {
+    std::vector<uint32_t> ids(capacity);
+    union bpf_attr attr;
+    std::memset(&attr, 0, sizeof(attr));
+    attr.query.target_fd = static_cast<uint32_t>(dir_fd);
+    attr.query.attach_type = BPF_CGROUP_DEVICE;
+    attr.query.prog_ids = reinterpret_cast<uintptr_t>(ids.data());
+    attr.query.prog_cnt = capacity;
+    if (Bpf(BPF_PROG_QUERY, &attr) == 0) {
+      ids.resize(attr.query.prog_cnt);
+      return ids;
+    }
+    if (errno != ENOSPC || capacity >= 65536) {
+      return CgroupErrno(errno, fmt::format("query device eBPF programs of {}", dir));
+    }
+  }
+}
+
+absl::Status Attach(int dir_fd, int prog_fd, const std::string& dir) {
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.target_fd = static_cast<uint32_t>(dir_fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  if (Bpf(BPF_PROG_ATTACH, &attr) == 0) return absl::OkStatus();
+  return CgroupErrno(errno, fmt::format("attach device eBPF program to {}", dir));
+}
+
+absl::Status Detach(int dir_fd, uint32_t prog_id, const std::string& dir) {
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.prog_id = prog_id;
+  long fd = Bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+  if (fd < 0) {
+    if (errno == ENOENT) return absl::OkStatus();  // already gone
+    return CgroupErrno(errno, fmt::format("open device eBPF program {} of {}", prog_id, dir));
+  }
+  UniqueFd prog(static_cast<int>(fd));
+  std::memset(&attr, 0, sizeof(attr));
+  attr.target_fd = static_cast<uint32_t>(dir_fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog.get());
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  if (Bpf(BPF_PROG_DETACH, &attr) == 0 || errno == ENOENT) return absl::OkStatus();
+  return CgroupErrno(errno, fmt::format("detach device eBPF program {} from {}", prog_id, dir));
 }
 
 }  // namespace
 
-std::vector<struct bpf_insn> BuildDeviceProgram(const std::vector<spec::DeviceRule>& rules) {
-  bool default_allow = true;  // a cgroup without rules allows everything
-  std::vector<const spec::DeviceRule*> specific;
-  for (const spec::DeviceRule& rule : rules) {
-    if (IsWildcardRule(rule)) {
-      default_allow = rule.allow;
-      specific.clear();
-      continue;
-    }
-    specific.push_back(&rule);
-  }
-  std::vector<struct bpf_insn> program = {
-      // R2 = type (low 16 bits of access_type), R3 = access (high 16 bits)
-      Insn(BPF_LDX | BPF_MEM | BPF_W, kType, kR1, 0, 0),
-      Insn(BPF_ALU | BPF_AND | BPF_K, kType, 0, 0, 0xFFFF),
-      Insn(BPF_LDX | BPF_MEM | BPF_W, kAccess, kR1, 0, 0),
-      Insn(BPF_ALU | BPF_RSH | BPF_K, kAccess, 0, 0, 16),
-      Insn(BPF_LDX | BPF_MEM | BPF_W, kMajor, kR1, 4, 0),
-      Insn(BPF_LDX | BPF_MEM | BPF_W, kMinor, kR1, 8, 0),
-  };
-  // Later rules win: test them first.
-  for (auto it = specific.rbegin(); it != specific.rend(); ++it) {
-    std::vector<struct bpf_insn> block = RuleBlock(**it);
+absl::StatusOr<std::vector<bpf_insn>> BuildDeviceFilter(
+    const std::vector<spec::DeviceRule>& rules) {
+  BERTH_RETURN_IF_ERROR(ValidateDeviceRules(rules));
+  std::vector<bpf_insn> program = Prologue();
+  for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
+    std::vector<bpf_insn> block = RuleBlock(*it);
     program.insert(program.end(), block.begin(), block.end());
+    if (IsWildcardRule(*it)) return program;  // decides every request: nothing earlier matters
   }
-  program.push_back(Insn(BPF_ALU | BPF_MOV | BPF_K, kR0, 0, 0, default_allow ? 1 : 0));
-  program.push_back(Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+  program.push_back(Mov64Imm(BPF_REG_0, 0));  // no wildcard: deny by default
+  program.push_back(Exit());
   return program;
 }
 
-absl::Status AttachDeviceProgram(const std::string& cgroup_dir,
-                                 const std::vector<struct bpf_insn>& program) {
-  UniqueFd dir(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) return ErrnoErrorf(errno, "open cgroup {}", cgroup_dir);
+absl::StatusOr<std::vector<uint32_t>> QueryDeviceFilters(const std::string& cgroup_dir) {
+  BERTH_ASSIGN_OR_RETURN(UniqueFd dir_fd, OpenDir(cgroup_dir));
+  return QueryAttached(dir_fd.get(), cgroup_dir);
+}
 
-  // Programs already attached, to detach once the new one is in place.
-  std::vector<uint32_t> old_ids(64);
-  union bpf_attr query;
-  std::memset(&query, 0, sizeof(query));
-  query.query.target_fd = static_cast<uint32_t>(dir.get());
-  query.query.attach_type = BPF_CGROUP_DEVICE;
-  query.query.prog_ids = reinterpret_cast<uint64_t>(old_ids.data());
-  query.query.prog_cnt = static_cast<uint32_t>(old_ids.size());
-  if (Bpf(BPF_PROG_QUERY, &query) < 0) return ErrnoErrorf(errno, "query device programs of {}", cgroup_dir);
-  old_ids.resize(query.query.prog_cnt);
-
-  static const char kLicense[] = "Apache";
-  union bpf_attr load;
-  std::memset(&load, 0, sizeof(load));
-  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  load.insns = reinterpret_cast<uint64_t>(program.data());
-  load.insn_cnt = static_cast<uint32_t>(program.size());
-  load.license = reinterpret_cast<uint64_t>(kLicense);
-  UniqueFd prog(static_cast<int>(Bpf(BPF_PROG_LOAD, &load)));
-  if (!prog) return ErrnoErrorf(errno, "load device filter program for {}", cgroup_dir);
-
-  union bpf_attr attach;
-  std::memset(&attach, 0, sizeof(attach));
-  attach.target_fd = static_cast<uint32_t>(dir.get());
-  attach.attach_bpf_fd = static_cast<uint32_t>(prog.get());
-  attach.attach_type = BPF_CGROUP_DEVICE;
-  attach.attach_flags = BPF_F_ALLOW_MULTI;
-  if (Bpf(BPF_PROG_ATTACH, &attach) < 0) {
-    return ErrnoErrorf(errno, "attach device filter program to {}", cgroup_dir);
+absl::Status AttachDeviceFilter(const std::string& cgroup_dir,
+                                const std::vector<bpf_insn>& program) {
+  BERTH_ASSIGN_OR_RETURN(UniqueFd dir_fd, OpenDir(cgroup_dir));
+  BERTH_ASSIGN_OR_RETURN(std::vector<uint32_t> old_ids, QueryAttached(dir_fd.get(), cgroup_dir));
+  BERTH_ASSIGN_OR_RETURN(UniqueFd prog_fd, LoadProgram(program));
+  absl::Status attached = Attach(dir_fd.get(), prog_fd.get(), cgroup_dir);
+  if (!attached.ok() && ErrnoOf(attached) == EPERM && !old_ids.empty()) {
+    return absl::Status(attached.code(),
+                        fmt::format("{} (a device program attached without BPF_F_ALLOW_MULTI by "
+                                    "another cgroup manager is in the way)",
+                                    ToStd(attached.message())));
   }
-  for (uint32_t id : old_ids) {
-    union bpf_attr get;
-    std::memset(&get, 0, sizeof(get));
-    get.prog_id = id;
-    UniqueFd old(static_cast<int>(Bpf(BPF_PROG_GET_FD_BY_ID, &get)));
-    if (!old) continue;  // already gone
-    union bpf_attr detach;
-    std::memset(&detach, 0, sizeof(detach));
-    detach.target_fd = static_cast<uint32_t>(dir.get());
-    detach.attach_bpf_fd = static_cast<uint32_t>(old.get());
-    detach.attach_type = BPF_CGROUP_DEVICE;
-    if (Bpf(BPF_PROG_DETACH, &detach) < 0 && errno != ENOENT) {
-      return ErrnoErrorf(errno, "detach old device filter program from {}", cgroup_dir);
-    }
-  }
+  BERTH_RETURN_IF_ERROR(attached);
+  for (uint32_t id : old_ids) BERTH_RETURN_IF_ERROR(Detach(dir_fd.get(), id, cgroup_dir));
   return absl::OkStatus();
 }
 

@@ -1,128 +1,111 @@
 #include "runtime/cgroups/v2_manager.h"
 
-#include <errno.h>
 #include <signal.h>
 
-#include <chrono>
-#include <thread>
+#include <utility>
 
-#include "common/file_util.h"
+#include "absl/cleanup/cleanup.h"
+#include "common/logger.h"
 #include "common/status.h"
-#include "common/strings.h"
-#include "runtime/cgroups/cgroup_files.h"
-#include "runtime/cgroups/stats_files.h"
-#include "runtime/cgroups/v2_tree.h"
+#include "runtime/cgroups/cgroup_fs.h"
+#include "runtime/cgroups/freezer.h"
+#include "runtime/cgroups/v2_resources.h"
+#include "runtime/cgroups/v2_stats.h"
 
 namespace berth::runtime::cgroups {
-namespace {
 
-// Everything a container may be limited by; each level enables what it has.
-const std::vector<std::string> kControllers = {"cpu",    "cpuset", "io",  "memory",
-                                               "pids",   "hugetlb", "rdma", "misc"};
-constexpr auto kFreezeTimeout = std::chrono::seconds(10);
-
-}  // namespace
+V2Manager::V2Manager(Layout layout, std::string dir)
+    : layout_(std::move(layout)), dir_(std::move(dir)) {}
 
 absl::Status V2Manager::Create() {
-  BERTH_RETURN_IF_ERROR(MakeCgroupDir(dir_));
-  return EnableControllers(mount_, dir_, kControllers);
+  std::vector<std::string> created;
+  absl::Cleanup rollback = [&created] { RemoveDirsBestEffort(created); };
+  BERTH_RETURN_IF_ERROR(MkdirAllRecorded(dir_, &created));
+  std::move(rollback).Cancel();
+  // As runc: a controller that cannot be enabled (an ancestor with
+  // processes of its own, a delegation that withholds it) only matters if a
+  // limit needs it, and then that write fails naming the controller.
+  absl::Status enabled = EnableControllers(layout_.unified_mount, dir_, ManagedV2Controllers());
+  if (!enabled.ok()) log::Warnf("enable cgroup controllers for {}: {}", dir_, enabled);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> V2Manager::AvailableControllers() const {
+  BERTH_ASSIGN_OR_RETURN(std::string content, ReadCgroupFile(dir_, "cgroup.controllers"));
+  return SplitWords(content);
+}
+
+absl::Status V2Manager::Apply(const spec::Resources& r) {
+  BERTH_RETURN_IF_ERROR(ValidateV2Resources(r));
+  if (!r.unified.empty()) {
+    BERTH_ASSIGN_OR_RETURN(std::vector<std::string> available, AvailableControllers());
+    for (const auto& [key, value] : r.unified) {
+      BERTH_RETURN_IF_ERROR(ValidateUnifiedKey(key, available, dir_));
+    }
+  }
+  BERTH_RETURN_IF_ERROR(ApplyControllers(r));
+  if (r.unified.empty()) return absl::OkStatus();
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> available, AvailableControllers());
+  return ApplyV2Unified(dir_, r.unified, available);
+}
+
+// runc's order: pids, memory, io, cpu, devices, cpuset, hugetlb, rdma.
+absl::Status V2Manager::ApplyControllers(const spec::Resources& r) {
+  if (r.pids) BERTH_RETURN_IF_ERROR(ApplyV2Pids(dir_, *r.pids));
+  if (r.memory) BERTH_RETURN_IF_ERROR(ApplyV2Memory(dir_, *r.memory));
+  if (r.block_io) BERTH_RETURN_IF_ERROR(ApplyV2Io(dir_, *r.block_io));
+  if (r.cpu) BERTH_RETURN_IF_ERROR(ApplyV2Cpu(dir_, *r.cpu));
+  if (!r.devices.empty()) BERTH_RETURN_IF_ERROR(ApplyV2Devices(dir_, r.devices));
+  if (r.cpu) BERTH_RETURN_IF_ERROR(ApplyV2Cpuset(dir_, *r.cpu));
+  if (!r.hugepage_limits.empty()) {
+    BERTH_RETURN_IF_ERROR(ApplyV2Hugetlb(dir_, r.hugepage_limits, layout_.hugepage_sizes));
+  }
+  if (!r.rdma.empty()) BERTH_RETURN_IF_ERROR(ApplyV2Rdma(dir_, r.rdma));
+  if (r.network && (r.network->class_id || !r.network->priorities.empty())) {
+    log::Warnf("network classID / priorities need the v1 net_cls / net_prio controllers; ignored");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status V2Manager::AddProcess(pid_t pid) {
   return WriteCgroupFile(dir_, "cgroup.procs", std::to_string(pid));
 }
 
-absl::StatusOr<FreezerState> V2Manager::GetFreezerState() {
-  absl::StatusOr<std::string> requested = ReadCgroupFile(dir_, "cgroup.freeze");
-  if (!requested.ok()) {
-    if (ErrnoOf(requested.status()) == ENOENT) return FreezerState::kThawed;
-    return requested.status();
-  }
-  if (TrimSpace(*requested) != "1") return FreezerState::kThawed;
-  BERTH_ASSIGN_OR_RETURN(auto events, ReadFlatKeyed(dir_, "cgroup.events"));
-  return events["frozen"] == 1 ? FreezerState::kFrozen : FreezerState::kFreezing;
-}
+absl::Status V2Manager::Freeze() { return FreezeV2(dir_); }
 
-absl::Status V2Manager::SetFrozen(bool frozen) {
-  BERTH_RETURN_IF_ERROR(WriteCgroupFile(dir_, "cgroup.freeze", frozen ? "1" : "0"));
-  auto deadline = std::chrono::steady_clock::now() + kFreezeTimeout;
-  auto delay = std::chrono::microseconds(100);
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(auto events, ReadFlatKeyed(dir_, "cgroup.events"));
-    if ((events["frozen"] == 1) == frozen) return absl::OkStatus();
-    if (std::chrono::steady_clock::now() > deadline) {
-      return absl::DeadlineExceededError(
-          fmt::format("{} {}: cgroup.events did not report it after 10 s",
-                      frozen ? "freeze" : "thaw", dir_));
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::microseconds(50000));
-  }
-}
+absl::Status V2Manager::Thaw() { return ThawV2(dir_); }
 
-absl::Status V2Manager::Freeze() { return SetFrozen(true); }
-absl::Status V2Manager::Thaw() {
-  if (!CgroupFileExists(dir_, "cgroup.freeze")) return absl::OkStatus();
-  return SetFrozen(false);
-}
+absl::StatusOr<FreezerState> V2Manager::GetFreezerState() { return FreezerStateV2(dir_); }
 
-absl::StatusOr<std::vector<pid_t>> V2Manager::Pids() { return ReadPidsRecursive(dir_); }
+absl::StatusOr<std::vector<pid_t>> V2Manager::Pids() { return ReadProcsRecursive(dir_); }
 
 absl::Status V2Manager::SignalAll(int signal) {
-  // cgroup.kill takes the whole subtree atomically, forks included.
   if (signal == SIGKILL && CgroupFileExists(dir_, "cgroup.kill")) {
-    return WriteCgroupFile(dir_, "cgroup.kill", "1");
+    // The kernel kills the whole subtree at once, forks included.
+    BERTH_RETURN_IF_ERROR(WriteCgroupFile(dir_, "cgroup.kill", "1"));
+    return WaitUntilEmpty(*this, kKillTimeout, /*rekill=*/false);
   }
-  bool frozen = Freeze().ok();
-  absl::StatusOr<std::vector<pid_t>> pids = Pids();
-  if (pids.ok()) {
-    for (pid_t pid : *pids) ::kill(pid, signal);
-  }
-  if (frozen) BERTH_RETURN_IF_ERROR(Thaw());
-  return pids.status();
+  return SignalEveryProcess(*this, signal, CgroupFileExists(dir_, "cgroup.freeze"));
 }
 
-absl::Status V2Manager::Destroy() { return RemoveCgroupDir(dir_); }
+absl::Status V2Manager::CollectStats(Stats* s) {
+  BERTH_RETURN_IF_ERROR(ReadV2CpuStats(dir_, &s->cpu));
+  BERTH_RETURN_IF_ERROR(ReadV2MemoryStats(dir_, &s->memory));
+  BERTH_RETURN_IF_ERROR(ReadV2PidsStats(dir_, &s->pids));
+  BERTH_RETURN_IF_ERROR(ReadV2IoStats(dir_, &s->blkio));
+  return ReadV2HugetlbStats(dir_, layout_.hugepage_sizes, &s->hugetlb);
+}
 
 absl::StatusOr<Stats> V2Manager::GetStats() {
   Stats stats;
-  if (auto cpu = ReadFlatKeyed(dir_, "cpu.stat"); cpu.ok()) {
-    auto& c = *cpu;
-    stats.cpu.total_usage = c["usage_usec"] * 1000;
-    stats.cpu.user = c["user_usec"] * 1000;
-    stats.cpu.kernel = c["system_usec"] * 1000;
-    stats.cpu.periods = c["nr_periods"];
-    stats.cpu.throttled_periods = c["nr_throttled"];
-    stats.cpu.throttled_time = c["throttled_usec"] * 1000;
-  }
-  if (CgroupFileExists(dir_, "memory.current")) {
-    MemoryStats& m = stats.memory;
-    m.usage.usage = ReadCgroupUint(dir_, "memory.current").value_or(0);
-    m.usage.max = ReadCgroupUint(dir_, "memory.peak").value_or(0);
-    m.usage.limit = ReadCgroupUint(dir_, "memory.max").value_or(0);
-    m.swap.usage = ReadCgroupUint(dir_, "memory.swap.current").value_or(0);
-    m.swap.limit = ReadCgroupUint(dir_, "memory.swap.max").value_or(0);
-    if (auto raw = ReadFlatKeyed(dir_, "memory.stat"); raw.ok()) {
-      m.raw = *raw;
-      m.cache = m.raw.count("file") ? m.raw["file"] : 0;
-    }
-    if (auto events = ReadFlatKeyed(dir_, "memory.events"); events.ok()) {
-      m.usage.failcnt = (*events)["max"];
-      m.oom_kills = (*events)["oom_kill"];
-    }
-  }
-  if (CgroupFileExists(dir_, "pids.current")) {
-    stats.pids.current = ReadCgroupUint(dir_, "pids.current").value_or(0);
-    uint64_t max = ReadCgroupUint(dir_, "pids.max").value_or(0);
-    stats.pids.limit = max == UINT64_MAX ? 0 : max;
-  }
-  ReadIoStatV2(dir_, &stats.blkio);
-  for (const std::string& size : HugePageSizes()) {
-    if (CgroupFileExists(dir_, "hugetlb." + size + ".current")) {
-      stats.hugetlb[size] = ReadHugetlbV2(dir_, size);
-    }
-  }
+  BERTH_RETURN_IF_ERROR(WithContext(CollectStats(&stats), "cgroup stats"));
   return stats;
 }
+
+absl::Status V2Manager::Destroy() { return RemoveCgroupTree(dir_); }
+
+std::map<std::string, std::string> V2Manager::Paths() const { return {{"", dir_}}; }
+
+std::string V2Manager::OomEventSource() const { return dir_ + "/memory.events"; }
 
 }  // namespace berth::runtime::cgroups

@@ -1,16 +1,19 @@
-// cgroup v2: one directory in the unified hierarchy.
+// The cgroup v2 manager, for unified hosts: one directory on the cgroup2
+// mount, controllers enabled in every ancestor, device rules as eBPF.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "runtime/cgroups/layout.h"
 #include "runtime/cgroups/manager.h"
 
 namespace berth::runtime::cgroups {
 
-class V2Manager : public Manager {
+class V2Manager final : public Manager {
  public:
-  V2Manager(std::string mount, std::string dir) : mount_(std::move(mount)), dir_(std::move(dir)) {}
+  V2Manager(Layout layout, std::string dir);
 
   absl::Status Create() override;
   absl::Status Apply(const spec::Resources& resources) override;
@@ -22,22 +25,17 @@ class V2Manager : public Manager {
   absl::Status SignalAll(int signal) override;
   absl::StatusOr<Stats> GetStats() override;
   absl::Status Destroy() override;
-  std::map<std::string, std::string> Paths() const override { return {{"", dir_}}; }
-  std::string OomEventSource() const override { return dir_ + "/memory.events"; }
+  std::map<std::string, std::string> Paths() const override;
+  std::string OomEventSource() const override;
   Mode mode() const override { return Mode::kUnified; }
 
-  // For tests: the conversions, without touching files.
-  static uint64_t CpuWeightFromShares(uint64_t shares);
-  static uint64_t IoWeightFromBlkio(uint64_t weight);
-
  private:
-  absl::Status ApplyMemory(const spec::Memory& memory);
-  absl::Status ApplyCpu(const spec::Cpu& cpu);
-  absl::Status ApplyIo(const spec::BlockIo& io);
-  absl::Status ApplyUnified(const std::map<std::string, std::string>& unified);
-  absl::Status SetFrozen(bool frozen);
+  // Controllers enabled for this cgroup (its cgroup.controllers).
+  absl::StatusOr<std::vector<std::string>> AvailableControllers() const;
+  absl::Status ApplyControllers(const spec::Resources& resources);
+  absl::Status CollectStats(Stats* stats);
 
-  std::string mount_;
+  Layout layout_;
   std::string dir_;
 };
 

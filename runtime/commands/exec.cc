@@ -12,6 +12,7 @@
 #include "runtime/container/create.h"
 #include "runtime/container/oci_state.h"
 #include "runtime/linux/seccomp.h"
+#include "runtime/linux/seccomp_listener.h"
 #include "runtime/linux/terminal.h"
 #include "runtime/process/exec_launcher.h"
 #include "runtime/process/foreground.h"
@@ -135,7 +136,8 @@ absl::StatusOr<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
   };
   BERTH_ASSIGN_OR_RETURN(process::Launched launched, process::LaunchExec(exec, cg, hooks));
   if (!o.pid_file.empty()) {
-    BERTH_RETURN_IF_ERROR(WriteFileAtomic(o.pid_file, std::to_string(launched.init_pid), 0644));
+    BERTH_RETURN_IF_ERROR(WriteFileAtomic(o.pid_file, std::to_string(launched.init_pid), 0644,
+                                          Durability::kProcessCrash));
   }
   (void)launched.child.release();
   if (o.detach) return 0;

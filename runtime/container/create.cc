@@ -23,6 +23,7 @@
 #include "runtime/linux/hooks.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/seccomp.h"
+#include "runtime/linux/seccomp_listener.h"
 #include "runtime/linux/terminal.h"
 #include "runtime/process/launcher.h"
 #include "runtime/spec/parse.h"
@@ -206,7 +207,8 @@ absl::StatusOr<Created> CreateContainer(const GlobalOptions& g, const CreateOpti
   state.namespace_paths = NamespacePaths(spec, launched.init_pid);
   BERTH_RETURN_IF_ERROR(store.Save(state));
   if (!o.pid_file.empty()) {
-    BERTH_RETURN_IF_ERROR(WriteFileAtomic(o.pid_file, std::to_string(launched.init_pid), 0644));
+    BERTH_RETURN_IF_ERROR(WriteFileAtomic(o.pid_file, std::to_string(launched.init_pid), 0644,
+                                          Durability::kProcessCrash));
   }
 
   Created created;

@@ -78,11 +78,12 @@ absl::Status StateStore::CreateDir(const std::string& id) const {
 }
 
 absl::Status StateStore::Save(const State& state) const {
-  return WriteFileAtomic(StatePath(state.id), json::Dump(StateToJson(state)), 0600);
+  return WriteFileAtomic(StatePath(state.id), json::Dump(StateToJson(state)), 0600,
+                         Durability::kProcessCrash);
 }
 
 absl::Status StateStore::SaveConfig(const std::string& id, const std::string& config_json) const {
-  return WriteFileAtomic(ConfigPath(id), config_json, 0600);
+  return WriteFileAtomic(ConfigPath(id), config_json, 0600, Durability::kProcessCrash);
 }
 
 absl::StatusOr<State> StateStore::Load(const std::string& id) const {

@@ -1,5 +1,6 @@
 // What berth-runtime persists about a container under --root/<id>/:
-// state.json (pid + start time, paths, cgroups) written atomically, the
+// state.json (pid + start time, paths, cgroups) written atomically (rename,
+// no fsync: --root lives on tmpfs, and containers do not outlive a reboot), the
 // config.json it was created from, and exec.fifo while it waits for start.
 #pragma once
 

@@ -8,8 +8,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <array>
 #include <memory>
+#include <type_traits>
 
+#include "absl/cleanup/cleanup.h"
 #include "common/file_util.h"
 #include "common/logger.h"
 #include "common/status.h"
@@ -18,89 +21,217 @@
 namespace berth::runtime::linux {
 namespace {
 
-// Index = capability number (include/uapi/linux/capability.h).
-constexpr std::string_view kNames[] = {
-    "CAP_CHOWN",            "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",           "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",          "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",        "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",       "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",        "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",     "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",            "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",     "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",    "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+// Canonical names by number, as <linux/capability.h> defines them. libcap
+// knows them too, but an older libcap may not know the newest ones.
+constexpr std::array<std::string_view, 41> kCapabilityNames = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
-constexpr int kKnown = static_cast<int>(std::size(kNames));
 
+// libcap allocations (cap_t, names) are released with cap_free.
 struct CapFree {
-  void operator()(cap_t caps) const { cap_free(caps); }
+  void operator()(void* p) const { cap_free(p); }
 };
-using CapPtr = std::unique_ptr<std::remove_pointer_t<cap_t>, CapFree>;
+using UniqueCap = std::unique_ptr<std::remove_pointer_t<cap_t>, CapFree>;
+using UniqueCapText = std::unique_ptr<char, CapFree>;
+
+// "CAP_" then an upper-case letter, then upper-case letters, digits and '_'.
+bool IsCanonicalForm(std::string_view name) {
+  constexpr std::string_view kPrefix = "CAP_";
+  if (name.size() <= kPrefix.size() || name.substr(0, kPrefix.size()) != kPrefix) return false;
+  if (name[kPrefix.size()] < 'A' || name[kPrefix.size()] > 'Z') return false;
+  return std::all_of(name.begin() + kPrefix.size(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::string ToUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+std::string Name(int cap) {
+  return CapabilityName(cap).value_or(fmt::format("capability {}", cap));
+}
 
 bool Contains(const std::vector<int>& set, int cap) {
   return std::find(set.begin(), set.end(), cap) != set.end();
 }
 
-absl::Status Resolve(const std::vector<std::string>& names, const char* set_name, int last,
-                     std::vector<int>* out) {
+absl::StatusOr<std::vector<int>> ResolveSet(std::string_view set_name,
+                                            const std::vector<std::string>& names, int last_cap,
+                                            std::vector<std::string>* unsupported) {
+  std::vector<int> out;
+  out.reserve(names.size());
   for (const std::string& name : names) {
     std::optional<int> cap = CapabilityFromName(name);
     if (!cap) {
-      return InvalidArgumentf("process.capabilities.{}: unknown capability {:?}", set_name, name);
+      std::string upper = ToUpper(name);
+      if (upper.rfind("CAP_", 0) != 0) upper = "CAP_" + upper;
+      if (CapabilityFromName(upper)) {
+        return InvalidArgumentf(
+            "process.capabilities.{}: unknown capability \"{}\" (names are upper-case: \"{}\")",
+            set_name, name, upper);
+      }
+      return InvalidArgumentf("process.capabilities.{}: unknown capability \"{}\"", set_name, name);
     }
-    if (*cap > last) {
-      log::Warnf("capability {} is not supported by this kernel; ignoring it", name);
+    if (*cap > last_cap) {
+      if (std::find(unsupported->begin(), unsupported->end(), name) == unsupported->end()) {
+        unsupported->push_back(name);
+      }
       continue;
     }
-    if (!Contains(*out, *cap)) out->push_back(*cap);
+    if (!Contains(out, *cap)) out.push_back(*cap);
   }
-  return absl::OkStatus();
+  return out;
 }
 
 absl::Status SetFlag(cap_t caps, cap_flag_t flag, const std::vector<int>& set) {
   if (set.empty()) return absl::OkStatus();
   std::vector<cap_value_t> values(set.begin(), set.end());
-  if (cap_set_flag(caps, flag, static_cast<int>(values.size()), values.data(), CAP_SET) < 0) {
+  if (cap_set_flag(caps, flag, static_cast<int>(values.size()), values.data(), CAP_SET) != 0) {
     return ErrnoErrorf(errno, "cap_set_flag");
   }
   return absl::OkStatus();
 }
 
-}  // namespace
-
-std::optional<int> CapabilityFromName(std::string_view name) {
-  for (int i = 0; i < kKnown; ++i) {
-    if (kNames[i] == name) return i;
+// After capset failed with EPERM: the requested capabilities this process
+// no longer has in its permitted set, which is the usual cause.
+std::string MissingFromPermitted(const CapabilitySets& sets) {
+  UniqueCap current(cap_get_proc());
+  if (!current) return "";
+  std::vector<std::string> missing;
+  for (const std::vector<int>* set : {&sets.permitted, &sets.effective}) {
+    for (int cap : *set) {
+      cap_flag_value_t value = CAP_CLEAR;
+      if (cap_get_flag(current.get(), cap, CAP_PERMITTED, &value) == 0 && value == CAP_SET) {
+        continue;
+      }
+      std::string name = Name(cap);
+      if (std::find(missing.begin(), missing.end(), name) == missing.end()) missing.push_back(name);
+    }
   }
-  return std::nullopt;
+  if (missing.empty()) return "";
+  return fmt::format(" (not in the current permitted set: {})", Join(missing, ", "));
 }
 
+}  // namespace
+
 int LastCapability() {
-  static int last = [] {
+  static const int last = [] {
     absl::StatusOr<std::string> text = ReadFile("/proc/sys/kernel/cap_last_cap");
-    if (!text.ok()) return kKnown - 1;
-    return static_cast<int>(ParseInt64(TrimSpace(*text)).value_or(kKnown - 1));
+    if (text.ok()) {
+      std::optional<int64_t> value = ParseInt64(TrimSpace(*text));
+      if (value && *value >= 0 && *value < 64) return static_cast<int>(*value);
+    }
+    // No /proc: PR_CAPBSET_READ fails with EINVAL past the last capability.
+    int cap = 0;
+    while (cap < 63 && prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0) ++cap;
+    return cap;
   }();
   return last;
 }
 
+std::optional<std::string> CapabilityName(int cap) {
+  if (cap < 0) return std::nullopt;
+  if (static_cast<size_t>(cap) < kCapabilityNames.size()) {
+    return std::string(kCapabilityNames[static_cast<size_t>(cap)]);
+  }
+  UniqueCapText text(cap_to_name(cap));
+  if (!text) return std::nullopt;
+  std::string_view name(text.get());
+  // libcap spells capabilities it does not know as their number.
+  if (name.substr(0, 4) != "cap_") return std::nullopt;
+  return ToUpper(name);
+}
+
+std::optional<int> CapabilityFromName(std::string_view name) {
+  if (!IsCanonicalForm(name)) return std::nullopt;
+  std::string copy(name);
+  cap_value_t value = 0;
+  // libcap is lenient (case, trailing text, lists); keep only an exact
+  // round trip through the canonical name.
+  if (cap_from_name(copy.c_str(), &value) == 0 && CapabilityName(value) == copy) {
+    return static_cast<int>(value);
+  }
+  for (size_t i = 0; i < kCapabilityNames.size(); ++i) {
+    if (kCapabilityNames[i] == name) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> AllCapabilityNames() {
   std::vector<std::string> names;
-  int last = std::min(LastCapability(), kKnown - 1);
-  for (int i = 0; i <= last; ++i) names.emplace_back(kNames[i]);
+  int last = LastCapability();
+  for (int cap = 0; cap <= last; ++cap) {
+    if (std::optional<std::string> name = CapabilityName(cap)) names.push_back(std::move(*name));
+  }
   return names;
 }
 
+json::Json CapabilityFeatures() { return json::Json(AllCapabilityNames()); }
+
 absl::StatusOr<CapabilitySets> ResolveCapabilities(const spec::Capabilities& caps) {
-  int last = LastCapability();
+  return ResolveCapabilities(caps, LastCapability());
+}
+
+absl::StatusOr<CapabilitySets> ResolveCapabilities(const spec::Capabilities& caps, int last) {
   CapabilitySets sets;
-  BERTH_RETURN_IF_ERROR(Resolve(caps.bounding, "bounding", last, &sets.bounding));
-  BERTH_RETURN_IF_ERROR(Resolve(caps.effective, "effective", last, &sets.effective));
-  BERTH_RETURN_IF_ERROR(Resolve(caps.inheritable, "inheritable", last, &sets.inheritable));
-  BERTH_RETURN_IF_ERROR(Resolve(caps.permitted, "permitted", last, &sets.permitted));
-  BERTH_RETURN_IF_ERROR(Resolve(caps.ambient, "ambient", last, &sets.ambient));
+  std::vector<std::string> unsupported;
+  BERTH_ASSIGN_OR_RETURN(sets.bounding, ResolveSet("bounding", caps.bounding, last, &unsupported));
+  BERTH_ASSIGN_OR_RETURN(sets.effective,
+                         ResolveSet("effective", caps.effective, last, &unsupported));
+  BERTH_ASSIGN_OR_RETURN(sets.inheritable,
+                         ResolveSet("inheritable", caps.inheritable, last, &unsupported));
+  BERTH_ASSIGN_OR_RETURN(sets.permitted,
+                         ResolveSet("permitted", caps.permitted, last, &unsupported));
+  BERTH_ASSIGN_OR_RETURN(sets.ambient, ResolveSet("ambient", caps.ambient, last, &unsupported));
+  if (!unsupported.empty()) {
+    log::Warnf("ignoring capabilities unknown to this kernel (last capability {}): {}", last,
+               Join(unsupported, ", "));
+  }
   return sets;
 }
 
@@ -108,53 +239,86 @@ absl::Status DropBoundingSet(const CapabilitySets& sets) {
   int last = LastCapability();
   for (int cap = 0; cap <= last; ++cap) {
     if (Contains(sets.bounding, cap)) continue;
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
-      return ErrnoErrorf(errno, "drop {} from the bounding set",
-                         cap < kKnown ? kNames[cap] : std::string_view("capability"));
+    int present = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (present < 0) return ErrnoErrorf(errno, "read bounding set capability {}", Name(cap));
+    if (present == 0) continue;  // already gone; dropping again would need CAP_SETPCAP
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+      return ErrnoErrorf(errno, "drop {} from the bounding set", Name(cap));
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status ApplyCapabilities(const CapabilitySets& sets) {
-  CapPtr caps(cap_init());
+  for (int cap : sets.effective) {
+    if (!Contains(sets.permitted, cap)) {
+      return InvalidArgumentf(
+          "set capabilities: effective capability {} is not in the permitted set", Name(cap));
+    }
+  }
+
+  UniqueCap caps(cap_init());
   if (!caps) return ErrnoErrorf(errno, "cap_init");
   BERTH_RETURN_IF_ERROR(SetFlag(caps.get(), CAP_EFFECTIVE, sets.effective));
   BERTH_RETURN_IF_ERROR(SetFlag(caps.get(), CAP_PERMITTED, sets.permitted));
   BERTH_RETURN_IF_ERROR(SetFlag(caps.get(), CAP_INHERITABLE, sets.inheritable));
-  if (cap_set_proc(caps.get()) < 0) return ErrnoErrorf(errno, "set process capabilities");
-  if (cap_reset_ambient() < 0 && errno != EINVAL) return ErrnoErrorf(errno, "clear ambient set");
+  if (cap_set_proc(caps.get()) != 0) {
+    int err = errno;
+    return ErrnoErrorf(err, "set effective, permitted and inheritable capabilities{}",
+                       err == EPERM ? MissingFromPermitted(sets) : "");
+  }
+
+  if (cap_reset_ambient() != 0) {
+    int err = errno;
+    // EINVAL: a kernel without ambient capabilities (before 4.3).
+    if (err != EINVAL || !sets.ambient.empty()) {
+      return ErrnoErrorf(err, "clear the ambient capability set");
+    }
+    return absl::OkStatus();
+  }
+  // The kernel raises an ambient capability only when it is permitted and
+  // inheritable. runc's own default spec lists ambient capabilities without
+  // inheritable ones and runc ignores the failure; so do we (--debug shows it).
   for (int cap : sets.ambient) {
-    // The kernel only raises ambient caps that are permitted and
-    // inheritable; runc's own default spec lists ambient caps without
-    // inheritable ones, and runc ignores the failure, so do we (visible
-    // with --debug).
-    if (cap_set_ambient(cap, CAP_SET) < 0) {
-      log::Debugf("cannot raise ambient capability {} (needs permitted and inheritable): {}",
-                 cap < kKnown ? kNames[cap] : std::string_view("?"), std::strerror(errno));
+    if (!Contains(sets.permitted, cap) || !Contains(sets.inheritable, cap)) {
+      log::Debugf("ambient capability {} skipped: not both permitted and inheritable", Name(cap));
+      continue;
+    }
+    if (cap_set_ambient(cap, CAP_SET) != 0) {
+      log::Debugf("raise ambient capability {}: {}", Name(cap), std::strerror(errno));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status SwitchUserKeepingCaps(uid_t uid, gid_t gid, const std::vector<uint32_t>& groups,
+absl::Status SwitchUserKeepingCaps(uid_t uid, gid_t gid, const std::vector<gid_t>& additional_gids,
                                    const CapabilitySets& sets) {
   BERTH_RETURN_IF_ERROR(DropBoundingSet(sets));
-  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return ErrnoErrorf(errno, "set keepcaps");
-  std::vector<gid_t> gids(groups.begin(), groups.end());
-  if (::setgroups(gids.size(), gids.data()) < 0) {
-    // In a user namespace with setgroups denied, only an empty list is moot.
-    absl::StatusOr<std::string> setgroups = ReadFile("/proc/self/setgroups");
-    bool denied = setgroups.ok() && TrimSpace(*setgroups) == "deny";
-    if (!(denied && gids.empty())) {
-      return ErrnoErrorf(errno, "setgroups {} groups{}", gids.size(),
-                         denied ? " (setgroups is denied in this user namespace)" : "");
-    }
+
+  // Without /proc/self/setgroups (kernels before 3.19) setgroups is allowed.
+  absl::StatusOr<std::string> setgroups_mode = ReadFile("/proc/self/setgroups");
+  bool setgroups_denied = setgroups_mode.ok() && TrimSpace(*setgroups_mode) == "deny";
+  if (setgroups_denied && !additional_gids.empty()) {
+    return FailedPreconditionf(
+        "set additional groups: setgroups is denied in this user namespace "
+        "(/proc/self/setgroups is \"deny\")");
   }
-  if (::setresgid(gid, gid, gid) < 0) return ErrnoErrorf(errno, "setresgid {}", gid);
-  if (::setresuid(uid, uid, uid) < 0) return ErrnoErrorf(errno, "setresuid {}", uid);
+
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+    return ErrnoErrorf(errno, "prctl(PR_SET_KEEPCAPS, 1)");
+  absl::Cleanup reset_keepcaps = [] { prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0); };
+
+  if (!setgroups_denied && ::setgroups(additional_gids.size(), additional_gids.data()) != 0) {
+    return ErrnoErrorf(errno, "setgroups({})", additional_gids.size());
+  }
+  if (::setresgid(gid, gid, gid) != 0) return ErrnoErrorf(errno, "setresgid({})", gid);
+  if (::setresuid(uid, uid, uid) != 0) return ErrnoErrorf(errno, "setresuid({})", uid);
+
   BERTH_RETURN_IF_ERROR(ApplyCapabilities(sets));
-  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return ErrnoErrorf(errno, "clear keepcaps");
+
+  std::move(reset_keepcaps).Cancel();
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
+    return ErrnoErrorf(errno, "prctl(PR_SET_KEEPCAPS, 0)");
   return absl::OkStatus();
 }
 

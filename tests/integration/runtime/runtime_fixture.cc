@@ -138,7 +138,8 @@ std::string RuntimeFixture::LastLoggedError() {
 void RuntimeFixture::CheckNoLeaks(const std::string& id) {
   INFO("container " << id << " left something behind");
   CHECK_FALSE(PathExists(root_ + "/" + id));
-  for (const char* c : {"memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio"}) {
+  for (const char* c : {"memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio",
+                        "systemd"}) {
     CHECK_FALSE(PathExists(CgroupDir(c, id)));
   }
   CHECK_FALSE(PathExists(CgroupDir("", id)));
