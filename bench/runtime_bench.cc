@@ -50,22 +50,36 @@ struct Summary {
   int failures = 0;
 };
 
-// Runs `argv`, waits with wait4 for its rusage; returns exit code.
+std::string g_rss_exec;  // berth-rss-exec, next to this binary
+
+// Runs `argv` through berth-rss-exec; returns the exit code and sets the
+// program's own peak RSS.
 int RunTimed(const std::vector<std::string>& argv, long* maxrss_kb) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return -1;
   berth::SpawnOptions o;
-  o.argv = argv;
+  o.argv = {g_rss_exec};
+  o.argv.insert(o.argv.end(), argv.begin(), argv.end());
+  o.fds = {{3, fds[1]}};
   absl::StatusOr<berth::ScopedPid> child = berth::Spawn(o);
+  close(fds[1]);
   if (!child.ok()) {
-    std::fprintf(stderr, "spawn %s: %s\n", argv[0].c_str(), std::string(child.status().message()).c_str());
+    close(fds[0]);
+    std::fprintf(stderr, "spawn %s: %s\n", argv[0].c_str(),
+                 std::string(child.status().message()).c_str());
     return -1;
   }
   pid_t pid = child->release();
-  int status = 0;
-  struct rusage ru = {};
-  while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+  char buf[64] = {};
+  ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+  close(fds[0]);
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
-  if (maxrss_kb) *maxrss_kb = ru.ru_maxrss;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int code = -1;
+  long rss = 0;
+  if (n <= 0 || std::sscanf(buf, "%d %ld", &code, &rss) != 2) return -1;
+  if (maxrss_kb) *maxrss_kb = rss;
+  return code;
 }
 
 // Waits for the container's init (reparented to us, the subreaper) to exit.
@@ -141,6 +155,12 @@ int main(int argc, char** argv) {
   app.add_option("-n,--iterations", iterations, "measured runs per runtime (default 100)");
   app.add_option("--warmup", warmup, "unmeasured runs first (default 5)");
   CLI11_PARSE(app, argc, argv);
+  g_rss_exec = berth::JoinPath(
+      std::string(argv[0]).substr(0, std::string(argv[0]).find_last_of('/') + 1), "berth-rss-exec");
+  if (access(g_rss_exec.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "berth-runtime-bench: %s not found\n", g_rss_exec.c_str());
+    return 1;
+  }
   if (geteuid() != 0) {
     std::fprintf(stderr, "berth-runtime-bench: needs root\n");
     return 1;

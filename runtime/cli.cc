@@ -212,10 +212,11 @@ int RunCli(int argc, char** argv) {
 
   absl::StatusOr<int> result = absl::UnimplementedError("no command");
   log::Debugf("{} {}", argv[0], argc > 1 ? argv[1] : "");
-  if (*create || *run || *exec) {
-    // Commands that put a process into a container run from a sealed copy
-    // of this binary (CVE-2019-5736). Returns only when already sealed.
-    if (absl::Status s = process::EnsureSealedSelf(argv); !s.ok()) return ReportError(g, s);
+  if ((*create || *run || *exec) && !process::RunningFromSealedCopy()) {
+    // main() re-executes these from a sealed copy of the binary
+    // (CVE-2019-5736); getting here unsealed means that failed.
+    absl::Status s = process::EnsureSealedSelf(argv);
+    return ReportError(g, s.ok() ? Internalf("runtime binary copy is not sealed") : s);
   }
   if (*create) {
     result = Create(g, create_opts);

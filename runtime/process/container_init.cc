@@ -161,7 +161,8 @@ absl::Status WaitForStart(int fifo_fd) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) return ErrnoErrorf(errno, "wait for start on exec fifo");
   if (n == 0) return absl::UnavailableError("exec fifo closed before start");
-  ::close(fifo_fd);
+  // The fd stays open (close-on-exec): `start` waits for it to go before it
+  // runs poststart hooks, so they follow the startContainer hooks.
   return absl::OkStatus();
 }
 

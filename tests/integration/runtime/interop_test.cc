@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "common/file_util.h"
@@ -15,6 +16,14 @@
 
 namespace berth::testing {
 namespace {
+
+void RemoveNamespaceCgroups(const std::string& ns) {
+  std::error_code ec;
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    std::string dir = hierarchy.path().string() + "/" + ns;
+    if (PathExists(dir)) CHECK(::rmdir(dir.c_str()) == 0);
+  }
+}
 
 TEST_CASE("containerd's runc shim runs a busybox container with berth-runtime", "[interop]") {
   RequireRoot();
@@ -46,9 +55,12 @@ TEST_CASE("containerd's runc shim runs a busybox container with berth-runtime", 
   }
   REQUIRE(PathExists(sock));
 
+  // containerd puts each container in /<namespace>/<id> and leaves the
+  // namespace's cgroup behind: a name of our own, removed at the end.
+  std::string ns = "berth-interop-" + std::to_string(getpid());
   auto ctr = [&](std::vector<std::string> args) {
     SpawnOptions o;
-    o.argv = {"/usr/bin/ctr", "--address", sock, "--namespace", "berth-test"};
+    o.argv = {"/usr/bin/ctr", "--address", sock, "--namespace", ns};
     o.argv.insert(o.argv.end(), args.begin(), args.end());
     absl::StatusOr<SpawnResult> r = RunCommand(o, "", std::chrono::seconds(60), dir.path());
     REQUIRE(r.ok());
@@ -71,6 +83,7 @@ TEST_CASE("containerd's runc shim runs a busybox container with berth-runtime", 
   CHECK(WaitChild(containerd_pid, std::chrono::seconds(20)).ok());
   // containerd leaves its overlay snapshots unmounted after --rm.
   CHECK(ReadFile("/proc/self/mountinfo")->find(dir.path()) == std::string::npos);
+  RemoveNamespaceCgroups(ns);
 }
 
 }  // namespace
