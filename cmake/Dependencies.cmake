@@ -15,3 +15,8 @@ pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 # Static archives for berth-runtime (see Absl.cmake for why).
 find_library(BERTH_SECCOMP_STATIC NAMES libseccomp.a REQUIRED)
 find_library(BERTH_LIBCAP_STATIC NAMES libcap.a REQUIRED)
+
+# gRPC without TLS: every Berth socket is a local unix socket, and leaving
+# OpenSSL out saves each shim its relocations and pages.
+pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++_unsecure)
+pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)

@@ -54,6 +54,8 @@ std::vector<std::string> StateArgs(const std::string& id) { return {"state", id}
 
 std::vector<std::string> PsArgs(const std::string& id) { return {"ps", "--format", "json", id}; }
 
+std::vector<std::string> StatsArgs(const std::string& id) { return {"events", "--stats", id}; }
+
 std::vector<std::string> ExecArgs(const std::string& id, const std::string& process_file,
                                   const ExecOptions& options, const std::string& pid_file) {
   std::vector<std::string> args = {"exec", "--process", process_file};

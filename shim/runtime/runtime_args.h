@@ -62,6 +62,8 @@ std::vector<std::string> ResumeArgs(const std::string& id);
 std::vector<std::string> UpdateArgs(const std::string& id);
 std::vector<std::string> StateArgs(const std::string& id);
 std::vector<std::string> PsArgs(const std::string& id);
+// One stats event (runc's JSON) on stdout.
+std::vector<std::string> StatsArgs(const std::string& id);
 std::vector<std::string> ExecArgs(const std::string& id, const std::string& process_file,
                                   const ExecOptions& options, const std::string& pid_file);
 

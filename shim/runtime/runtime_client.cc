@@ -208,6 +208,11 @@ absl::StatusOr<std::vector<pid_t>> RuntimeClient::Ps(const std::string& id) {
   return pids;
 }
 
+absl::StatusOr<std::string> RuntimeClient::Stats(const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(Output out, Run({StatsArgs(id), options_.timeout, {}, {}, true, ""}));
+  return std::move(out.out);
+}
+
 absl::StatusOr<pid_t> RuntimeClient::Exec(const std::string& id, const std::string& process_json,
                                           const ExecOptions& options) {
   // The process file must be a real path the runtime can open.

@@ -66,6 +66,8 @@ class RuntimeClient {
   absl::StatusOr<ContainerState> State(const std::string& id);
   // Pids (host namespace) of the container's processes.
   absl::StatusOr<std::vector<pid_t>> Ps(const std::string& id);
+  // `events --stats`: the container's cgroup statistics as runc's JSON event.
+  absl::StatusOr<std::string> Stats(const std::string& id);
   // `process_json`: an OCI Process object. Returns the new process's pid.
   absl::StatusOr<pid_t> Exec(const std::string& id, const std::string& process_json,
                              const ExecOptions& options);

@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/strings.h"
-#include "tests/integration/shim/shim_fixture.h"
+#include "tests/integration/shim/runtime_client_fixture.h"
 #include "tests/testutil/status_testing.h"
 #include "tests/testutil/test_env.h"
 
@@ -23,7 +23,7 @@ bool Readable(int fd, int timeout_ms) {
 }
 
 void OomKill(const std::string& runtime) {
-  ShimFixture f(runtime, Waiting::kReaper);
+  RuntimeClientFixture f(runtime, Waiting::kReaper);
   std::string id = f.NewId();
   f.config()["linux"]["resources"]["memory"] = {{"limit", 32 << 20}, {"swap", 32 << 20}};
   f.config()["process"]["args"] = {"sh", "-c", "/bin/berth-probe alloc 256; exit $?"};

@@ -13,7 +13,7 @@
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
-#include "tests/integration/shim/shim_fixture.h"
+#include "tests/integration/shim/runtime_client_fixture.h"
 #include "tests/testutil/status_testing.h"
 
 namespace berth::testing {
@@ -50,7 +50,7 @@ std::string Name(const std::string& runtime) {
 }
 
 void Lifecycle(const std::string& runtime, Waiting waiting) {
-  ShimFixture f(runtime, waiting);
+  RuntimeClientFixture f(runtime, waiting);
   shim::RuntimeClient& c = f.client();
   std::string id = f.NewId();
   f.config()["process"]["args"] = {"sh", "-c", "echo hello; exec sleep 100"};
@@ -115,7 +115,7 @@ TEST_CASE("runc: the lifecycle under a central reaper", "[runtime_client]") {
 }
 
 void ExecWithPidFile(const std::string& runtime) {
-  ShimFixture f(runtime, Waiting::kWaitpid);
+  RuntimeClientFixture f(runtime, Waiting::kWaitpid);
   shim::RuntimeClient& c = f.client();
   std::string id = f.NewId();
   f.config()["process"]["args"] = {"sleep", "100"};
@@ -156,7 +156,7 @@ TEST_CASE("runc: exec with a pid file", "[runtime_client]") { ExecWithPidFile(Ru
 TEST_CASE("crun: exec with a pid file", "[runtime_client]") { ExecWithPidFile(CrunPathOrSkip()); }
 
 void Errors(const std::string& runtime) {
-  ShimFixture f(runtime, Waiting::kReaper);
+  RuntimeClientFixture f(runtime, Waiting::kReaper);
   shim::RuntimeClient& c = f.client();
   const std::string name = Name(runtime);
   std::string id = f.NewId();
@@ -216,7 +216,7 @@ TEST_CASE("runc: errors carry the runtime's message and a code", "[runtime_clien
 // failure (bad bundle) on stderr only, never in --log.
 TEST_CASE("crun: a missing container is NotFound, an early create error only exits 1",
           "[runtime_client]") {
-  ShimFixture f(CrunPathOrSkip(/*needs_cgroups=*/false), Waiting::kReaper);
+  RuntimeClientFixture f(CrunPathOrSkip(/*needs_cgroups=*/false), Waiting::kReaper);
   absl::Status missing = f.client().Start("no-such-container");
   WARN(Message(missing));
   CHECK(missing.code() == absl::StatusCode::kNotFound);

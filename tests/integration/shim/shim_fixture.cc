@@ -1,14 +1,19 @@
 #include "tests/integration/shim/shim_fixture.h"
 
 #include <fmt/format.h>
-#include <sys/prctl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "common/file_util.h"
+#include "common/grpc/unix_socket.h"
 #include "common/strings.h"
 #include "tests/testimage/testimage.h"
+#include "tests/testutil/child_reaper.h"
 #include "tests/testutil/test_env.h"
 
 namespace berth::testing {
@@ -16,135 +21,175 @@ namespace {
 
 std::atomic<int> g_counter{0};
 
+bool Alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
 }  // namespace
 
-std::string BerthRuntimePath() { return BinaryPath("berth-runtime"); }
+std::string ShimPath() { return BinaryPath("berth-shim"); }
 
-std::string RuncPathOrSkip() {
-  for (const char* path : {"/usr/sbin/runc", "/usr/bin/runc"}) {
-    if (access(path, X_OK) == 0) return path;
-  }
-  Skip("runc is not installed (Debian package runc)");
+std::string ExecSpec(const std::vector<std::string>& args, bool terminal) {
+  json::Json process = {{"args", args},
+                        {"cwd", "/"},
+                        {"terminal", terminal},
+                        {"env", {"PATH=/bin:/sbin:/usr/bin", "TERM=xterm"}},
+                        {"user", {{"uid", 0}, {"gid", 0}}}};
+  return json::Dump(process);
 }
 
-std::string CrunPathOrSkip(bool needs_cgroups) {
-  if (access("/usr/bin/crun", X_OK) != 0) Skip("crun is not installed (Debian package crun)");
-  // crun refuses to create containers on a hybrid host whose cgroup2 has
-  // controllers ("cgroups in hybrid mode not supported").
-  std::string v2(TrimSpace(ReadFile("/sys/fs/cgroup/unified/cgroup.controllers").value_or("")));
-  if (needs_cgroups && !v2.empty()) {
-    Skip("crun does not support hybrid cgroups with controllers on cgroup2 (here: " + v2 + ")");
-  }
-  return "/usr/bin/crun";
-}
-
-ShimFixture::ShimFixture(std::string runtime, Waiting waiting)
-    : runtime_(runtime.empty() ? BerthRuntimePath() : std::move(runtime)),
-      waiting_(waiting),
+ShimFixture::ShimFixture(std::string runtime)
+    : runtime_(runtime.empty() ? BinaryPath("berth-runtime") : std::move(runtime)),
       dir_("berth-shim") {
   RequireRoot();
-  root_ = dir_.Sub("state");
+  id_ = fmt::format("berth-shim-test-{}-{}", getpid(), g_counter++);
   bundle_ = dir_.Sub("bundle");
-  log_ = dir_.Sub("runtime.log");
-  testimage::RootfsOptions rootfs;
-  rootfs.extra_files.push_back({BinaryPath("berth-probe"), "bin/berth-probe", 0755});
-  REQUIRE(testimage::CreateRootfs(bundle_ + "/rootfs", rootfs).ok());
+  REQUIRE(testimage::CreateRootfs(bundle_ + "/rootfs", testimage::RootfsOptions()).ok());
   config_ = testimage::DefaultRuntimeConfig(testimage::ConfigOptions());
-  // As the shim: detached containers are reparented to us.
-  REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
-
-  shim::RuntimeClient::Options options;
-  options.runtime.binary = runtime_;
-  options.runtime.root = root_;
-  options.runtime.log = log_;
-  options.temp_dir = dir_.path();
-  shim::ProcessWaiter* waiter = nullptr;
-  if (waiting_ == Waiting::kReaper) {
-    StartReaping();
-    waiter = reaper_waiter_.get();
-  }
-  client_ = std::make_unique<shim::RuntimeClient>(options, waiter);
+  config_["linux"]["cgroupsPath"] = "/" + id_;
+  SetArgs({"sh", "-c", "echo hello"});
+  // Shims come back to us when `start` exits; from here on children are
+  // waited for only through the reaper (CreateRootfs ran busybox itself).
+  StartChildReaper();
 }
 
 ShimFixture::~ShimFixture() {
-  // Cleanup must reap what delete --force kills (a zombie init keeps its v1
-  // cgroups busy), so it always runs under a reaping thread.
-  if (!reaper_) StartReaping();
-  shim::RuntimeClient cleanup(client_->options(), reaper_waiter_.get());
-  for (const std::string& id : ids_) {
-    absl::Status deleted = cleanup.Delete(id, /*force=*/true);
-    (void)deleted;  // most tests deleted it already
+  pid_t shim = ShimPid();
+  if (stub_) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    shimpb::ShutdownRequest request;
+    request.set_id(id_);
+    request.set_now(true);
+    shimpb::Empty empty;
+    stub_->Shutdown(&context, request, &empty);
   }
-  StopReaping();
-  for (const std::string& id : ids_) CheckNoLeaks(id);
-}
-
-void ShimFixture::StartReaping() {
-  reaper_ = std::make_unique<shim::Reaper>([this](pid_t pid, const ExitStatus& status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    exited_[pid] = status;
-    exited_cv_.notify_all();
-  });
-  reaper_waiter_ = std::make_unique<shim::ReaperWaiter>(reaper_.get());
-  stop_ = false;
-  reap_thread_ = std::thread([this] {
-    while (!stop_) {
-      reaper_->Reap();
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    reaper_->Reap();
-  });
-}
-
-void ShimFixture::StopReaping() {
-  stop_ = true;
-  if (reap_thread_.joinable()) reap_thread_.join();
-}
-
-std::string ShimFixture::NewId() {
-  std::string id = fmt::format("berth-shim-test-{}-{}", getpid(), g_counter++);
-  ids_.push_back(id);
-  config_["linux"]["cgroupsPath"] = "/" + id;
-  return id;
-}
-
-std::string ShimFixture::WriteBundle() {
-  REQUIRE(WriteFile(bundle_ + "/config.json", json::Dump(config_, 2)).ok());
-  return bundle_;
-}
-
-absl::StatusOr<ExitStatus> ShimFixture::WaitForContainerExit(pid_t pid,
-                                                             std::chrono::milliseconds timeout) {
-  if (waiting_ == Waiting::kWaitpid) {
-    shim::WaitpidWaiter waiter;
-    return waiter.Wait(pid, std::chrono::steady_clock::now() + timeout);
+  for (int i = 0; i < 500 && Alive(shim); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!exited_cv_.wait_for(lock, timeout, [&] { return exited_.count(pid) > 0; })) {
-    return absl::DeadlineExceededError(fmt::format("pid {} did not exit", pid));
+  INFO("shim " << shim << " of " << id_ << " did not exit");
+  CHECK_FALSE(Alive(shim));
+  if (Alive(shim)) ::kill(shim, SIGKILL);
+  // What a daemon does after a shim is gone: the runtime's container, the
+  // rootfs, the socket.
+  Shim({"delete"});
+  INFO("container " << id_ << " left something behind");
+  for (const char* c : {"memory", "cpu", "pids", "devices", "freezer", "blkio", "systemd"}) {
+    CHECK_FALSE(PathExists(fmt::format("/sys/fs/cgroup/{}/{}", c, id_)));
   }
-  return exited_[pid];
-}
-
-std::string ShimFixture::CgroupDir(const std::string& controller, const std::string& id) const {
-  if (controller.empty()) {
-    if (PathExists("/sys/fs/cgroup/cgroup.controllers")) return "/sys/fs/cgroup/" + id;
-    return "/sys/fs/cgroup/unified/" + id;
-  }
-  return "/sys/fs/cgroup/" + controller + "/" + id;
-}
-
-void ShimFixture::CheckNoLeaks(const std::string& id) {
-  INFO("container " << id << " left something behind");
-  CHECK_FALSE(PathExists(root_ + "/" + id));
-  for (const char* c :
-       {"memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio", "systemd"}) {
-    CHECK_FALSE(PathExists(CgroupDir(c, id)));
-  }
-  CHECK_FALSE(PathExists(CgroupDir("", id)));
+  CHECK_FALSE(PathExists(dir_.Sub("runtime/default/" + id_)));
+  CHECK_FALSE(PathExists(socket_path_));
   absl::StatusOr<std::string> mounts = ReadFile("/proc/self/mountinfo");
   REQUIRE(mounts.ok());
   CHECK(mounts->find(dir_.path()) == std::string::npos);
+}
+
+void ShimFixture::SetArgs(const std::vector<std::string>& args) {
+  config_["process"]["args"] = args;
+}
+
+SpawnResult ShimFixture::Shim(const std::vector<std::string>& args) {
+  SpawnOptions o;
+  o.argv = {ShimPath(),          "--namespace",  "default",    "--id",   id_,
+            "--bundle",          bundle_,        "--runtime",  runtime_, "--runtime-root",
+            dir_.Sub("runtime"), "--socket-dir", dir_.Sub("s")};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  absl::StatusOr<SpawnResult> r = RunCommand(o, "", std::chrono::seconds(60), dir_.path());
+  INFO("berth-shim " << Join(args, " ") << ": " << r.status());
+  REQUIRE(r.ok());
+  return *r;
+}
+
+std::string ShimFixture::Start() {
+  REQUIRE(WriteFile(bundle_ + "/config.json", json::Dump(config_, 2)).ok());
+  SpawnResult r = Shim({"start"});
+  INFO("start stderr: " << r.err);
+  REQUIRE(r.status.code == 0);
+  std::string address(TrimSpace(r.out));
+  REQUIRE(address.starts_with("unix:///"));
+  socket_path_ = address.substr(7);
+  Reconnect();
+  return address;
+}
+
+void ShimFixture::Reconnect() {
+  channel_ = grpcutil::DialUnix(socket_path_);
+  stub_ = shimpb::Shim::NewStub(channel_);
+}
+
+pid_t ShimFixture::ShimPid() const {
+  absl::StatusOr<std::string> text = ReadFile(bundle_ + "/shim.pid");
+  if (!text.ok()) return 0;
+  return static_cast<pid_t>(std::stol(std::string(TrimSpace(*text))));
+}
+
+grpc::Status ShimFixture::Create(shimpb::CreateRequest request) {
+  request.set_id(id_);
+  if (!request.has_log()) {
+    request.mutable_log()->set_format("json-file");
+    request.mutable_log()->set_path(Path("ctr.log"));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  shimpb::CreateResponse response;
+  return stub_->Create(&context, request, &response);
+}
+
+grpc::Status ShimFixture::StartTask(const std::string& exec_id, uint32_t* pid) {
+  grpc::ClientContext context;
+  shimpb::StartRequest request;
+  request.set_id(id_);
+  request.set_exec_id(exec_id);
+  shimpb::StartResponse response;
+  grpc::Status status = stub_->Start(&context, request, &response);
+  if (pid) *pid = response.pid();
+  return status;
+}
+
+uint32_t ShimFixture::WaitExit(const std::string& exec_id) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  shimpb::WaitRequest request;
+  request.set_id(id_);
+  request.set_exec_id(exec_id);
+  shimpb::WaitResponse response;
+  grpc::Status status = stub_->Wait(&context, request, &response);
+  INFO("wait: " << status.error_message());
+  REQUIRE(status.ok());
+  CHECK(response.exited_at().seconds() > 0);
+  return response.exit_status();
+}
+
+grpc::Status ShimFixture::Delete(const std::string& exec_id, bool force,
+                                 shimpb::DeleteResponse* response) {
+  grpc::ClientContext context;
+  shimpb::DeleteRequest request;
+  request.set_id(id_);
+  request.set_exec_id(exec_id);
+  request.set_force(force);
+  shimpb::DeleteResponse ignored;
+  return stub_->Delete(&context, request, response ? response : &ignored);
+}
+
+grpc::Status ShimFixture::Kill(int signal, const std::string& exec_id, bool all) {
+  grpc::ClientContext context;
+  shimpb::KillRequest request;
+  request.set_id(id_);
+  request.set_exec_id(exec_id);
+  request.set_signal(static_cast<uint32_t>(signal));
+  request.set_all(all);
+  shimpb::Empty empty;
+  return stub_->Kill(&context, request, &empty);
+}
+
+shimpb::StateResponse ShimFixture::State(const std::string& exec_id) {
+  grpc::ClientContext context;
+  shimpb::StateRequest request;
+  request.set_id(id_);
+  request.set_exec_id(exec_id);
+  shimpb::StateResponse response;
+  grpc::Status status = stub_->State(&context, request, &response);
+  INFO("state: " << status.error_message());
+  REQUIRE(status.ok());
+  return response;
 }
 
 }  // namespace berth::testing

@@ -1,0 +1,67 @@
+// berth-shim: start | serve | delete. See shim/daemon.h and shim/bootstrap.h.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/logger.h"
+#include "common/time_util.h"
+#include "shim/bootstrap.h"
+#include "shim/daemon.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "berth-shim: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using berth::shim::ShimOptions;
+  ShimOptions options;
+  CLI::App app{"berth-shim: the per-container parent that holds stdio, logs and exit status"};
+  app.set_version_flag("--version", std::string("berth-shim ") + BERTH_VERSION);
+  app.add_option("--namespace", options.ns, "namespace of the container");
+  app.add_option("--id", options.id, "container id")->required();
+  app.add_option("--bundle", options.bundle, "OCI bundle directory")->required();
+  app.add_option("--address", options.address, "address of the daemon that started the shim");
+  app.add_option("--runtime", options.runtime, "OCI runtime binary (berth-runtime, runc, crun)");
+  app.add_option("--runtime-root", options.runtime_root,
+                 "runtime state root (per namespace below)");
+  app.add_option("--socket-dir", options.socket_dir, "directory for the shim's socket");
+  app.add_flag("--systemd-cgroup", options.systemd_cgroup, "pass --systemd-cgroup to the runtime");
+  app.add_flag("--debug", options.debug, "debug logging");
+  app.require_subcommand(1);
+  CLI::App* start = app.add_subcommand("start", "start a shim for the bundle, print its address");
+  CLI::App* del = app.add_subcommand("delete", "clean up after a shim that is gone");
+  CLI::App* serve = app.add_subcommand("serve", "be the shim (started by `start`)");
+  int ready_fd = -1;
+  serve->add_option("--ready-fd", ready_fd, "fd to report readiness on");
+  CLI11_PARSE(app, argc, argv);
+
+  if (options.debug) berth::log::SetLevel(berth::log::Level::kDebug);
+  options.runtime = berth::shim::ResolveRuntime(options.runtime);
+  if (start->parsed()) {
+    absl::StatusOr<std::string> address = berth::shim::StartShim(options);
+    if (!address.ok()) return Fail(address.status());
+    std::printf("%s\n", address->c_str());
+    return 0;
+  }
+  if (del->parsed()) {
+    absl::StatusOr<berth::shim::ExitRecord> record = berth::shim::CleanupBundle(options);
+    if (!record.ok()) return Fail(record.status());
+    auto nanos =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(record->exited_at.time_since_epoch())
+            .count();
+    timespec ts{static_cast<time_t>(nanos / 1000000000), static_cast<long>(nanos % 1000000000)};
+    nlohmann::json out = {{"pid", record->pid},
+                          {"exit_status", record->exit_status},
+                          {"exited_at", berth::FormatRfc3339Nano(ts)}};
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  absl::Status served = berth::shim::Serve(options, ready_fd);
+  if (!served.ok()) return Fail(served);
+  return 0;
+}
