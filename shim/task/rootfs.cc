@@ -16,7 +16,8 @@ absl::StatusOr<std::vector<std::string>> MountRootfs(const std::string& bundle,
     absl::Status status;
     if (m.type.empty()) status = InvalidArgumentf("rootfs mount of {}: no type", m.source);
     std::string target = m.target.empty() ? root : JoinPath(root, m.target);
-    if (status.ok() && (target != CleanPath(target) || !target.starts_with(root))) {
+    bool inside = target == root || target.starts_with(root + "/");
+    if (status.ok() && (target != CleanPath(target) || !inside)) {
       status = InvalidArgumentf("rootfs mount target {}: outside the rootfs", m.target);
     }
     if (status.ok()) status = MkdirAll(target, 0755);

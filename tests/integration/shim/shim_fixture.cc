@@ -42,7 +42,9 @@ ShimFixture::ShimFixture(std::string runtime)
   RequireRoot();
   id_ = fmt::format("berth-shim-test-{}-{}", getpid(), g_counter++);
   bundle_ = dir_.Sub("bundle");
-  REQUIRE(testimage::CreateRootfs(bundle_ + "/rootfs", testimage::RootfsOptions()).ok());
+  testimage::RootfsOptions rootfs;
+  rootfs.extra_files.push_back({BinaryPath("berth-probe"), "bin/berth-probe", 0755});
+  REQUIRE(testimage::CreateRootfs(bundle_ + "/rootfs", rootfs).ok());
   config_ = testimage::DefaultRuntimeConfig(testimage::ConfigOptions());
   config_["linux"]["cgroupsPath"] = "/" + id_;
   SetArgs({"sh", "-c", "echo hello"});
@@ -108,6 +110,12 @@ std::string ShimFixture::Start() {
   socket_path_ = address.substr(7);
   Reconnect();
   return address;
+}
+
+void ShimFixture::Attach(const std::string& address) {
+  REQUIRE(address.starts_with("unix:///"));
+  socket_path_ = address.substr(7);
+  Reconnect();
 }
 
 void ShimFixture::Reconnect() {

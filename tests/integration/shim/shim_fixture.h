@@ -36,6 +36,8 @@ class ShimFixture {
   std::string Start();
   // A fresh channel and stub, as a client that comes back would make.
   void Reconnect();
+  // Uses a shim someone else started, at `address` (unix:///path).
+  void Attach(const std::string& address);
   shimpb::Shim::Stub& stub() { return *stub_; }
   pid_t ShimPid() const;
 

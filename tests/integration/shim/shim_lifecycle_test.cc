@@ -146,3 +146,60 @@ TEST_CASE("events arrive in order and replay after a reconnect", "[shim]") {
 
 }  // namespace
 }  // namespace berth::testing
+
+namespace berth::testing {
+namespace {
+
+TEST_CASE("shim refuses malformed requests without harm", "[shim]") {
+  ShimFixture f;
+  f.SetArgs({"sleep", "100"});
+  f.Start();
+  SECTION("an unknown log format") {
+    shimpb::CreateRequest create;
+    create.mutable_log()->set_format("syslog");
+    create.mutable_log()->set_path(f.Path("x.log"));
+    grpc::Status status = f.Create(create);
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(status.error_message().find("syslog") != std::string::npos);
+  }
+  SECTION("a relative log path") {
+    shimpb::CreateRequest create;
+    create.mutable_log()->set_format("json-file");
+    create.mutable_log()->set_path("x.log");
+    CHECK(f.Create(create).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  SECTION("a rootfs mount that escapes the rootfs") {
+    shimpb::CreateRequest create;
+    shimpb::Mount* m = create.add_rootfs();
+    m->set_type("tmpfs");
+    m->set_source("tmpfs");
+    m->set_target("../../etc");
+    CHECK(f.Create(create).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    // Nothing half-made stays: a good Create works after the bad one.
+    REQUIRE(f.Create().ok());
+    REQUIRE(f.Delete().ok());
+  }
+  SECTION("an exec with a spec that is not JSON") {
+    REQUIRE(f.Create().ok());
+    REQUIRE(f.StartTask().ok());
+    grpc::ClientContext context;
+    shimpb::ExecRequest request;
+    request.set_id(f.id());
+    request.set_exec_id("bad");
+    request.set_spec("{not json");
+    shimpb::Empty empty;
+    REQUIRE(f.stub().Exec(&context, request, &empty).ok());
+    grpc::Status started = f.StartTask("bad");
+    INFO(started.error_message());
+    CHECK_FALSE(started.ok());
+    CHECK(started.error_message().find("exit status") == std::string::npos);
+    // The container is unharmed.
+    CHECK(f.State().status() == shimpb::STATUS_RUNNING);
+    REQUIRE(f.Kill(SIGKILL).ok());
+    CHECK(f.WaitExit() == 137);
+    REQUIRE(f.Delete().ok());
+  }
+}
+
+}  // namespace
+}  // namespace berth::testing

@@ -43,7 +43,7 @@ TEST_CASE("cri writes time, stream, tag and the line", "[cri_log_writer]") {
         "2026-12-02T06:12:12.123456789Z stderr F \"raw\" <&> \xFF\ttab\n");
 }
 
-TEST_CASE("cri ends lines at \\r\\n as containerd does", "[cri_log_writer]") {
+TEST_CASE("cri ends lines at CR LF as containerd does", "[cri_log_writer]") {
   TempDir dir;
   auto w = OpenCri(dir.Sub("0.log"));
   REQUIRE_OK(w->Write(Stream::kStdout, "dos\r\nmid\rdle\n\r\n", Now()));

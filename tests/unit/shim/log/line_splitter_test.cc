@@ -69,7 +69,7 @@ TEST_CASE("containerd cuts only lines longer than max_len", "[line_splitter]") {
   CHECK(Split(cri, {"abcdef"}, true) == V{"P:abcd", "P+:ef"});
 }
 
-TEST_CASE("containerd ends a line at \\r\\n and keeps other \\r", "[line_splitter]") {
+TEST_CASE("containerd ends a line at CR LF and keeps other CRs", "[line_splitter]") {
   const auto cri = SplitStyle::kContainerd;
   CHECK(Split(cri, {"ab\r\n"}) == V{"F:ab"});
   CHECK(Split(cri, {"\r\n"}) == V{"F:"});
