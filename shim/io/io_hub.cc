@@ -170,6 +170,10 @@ void IoHub::RemoveProcess(const std::string& key) {
     for (Output& output : process.outputs) {
       if (output.fd) CloseOutput(process, output, after);
     }
+    // Attachers of a process that never got its stdio (a failed start)
+    // would otherwise wait for ever.
+    for (auto& [sink, wants] : process.sinks) sink->OnOutputClosed();
+    process.sinks.clear();
     for (auto& [data, done] : process.stdin_queue) {
       if (done) after.push_back([done] { done(absl::CancelledError("process stdio closed")); });
     }
