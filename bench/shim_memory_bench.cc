@@ -552,6 +552,7 @@ struct Options {
   int settle_ms = 2000;
   bool containerd = true;
   bool details = false;
+  int hold_seconds = 0;
 };
 
 // Adds shims until there are `n`, then lets them settle.
@@ -601,6 +602,15 @@ int Run(const Options& opt, const std::string& dir) {
     }
     std::optional<Stats> many = MeasureAll("berth-shim", berth_shims.pids());
     if (!many) return 1;
+    if (opt.hold_seconds > 0) {
+      std::printf("berth-shim pids:");
+      for (pid_t pid : berth_shims.pids()) std::printf(" %d", pid);
+      std::printf("\nholding them for %d s\n", opt.hold_seconds);
+      std::fflush(stdout);
+      for (int i = 0; i < opt.hold_seconds * 10 && !g_interrupted; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
     if (opt.details) PrintDetails("berth-shim, one of " + std::to_string(n), berth_shims.pids()[0]);
     results.push_back(*one);
     results.push_back(*many);
@@ -732,6 +742,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-containerd", no_containerd, "measure berth-shim only");
   app.add_flag("--details", opt.details,
                "per-mapping breakdown (libraries, heap, stacks) and threads of the first shim");
+  app.add_option("--hold-seconds", opt.hold_seconds,
+                 "keep the berth-shims this long after measuring them, to look at them");
   CLI11_PARSE(app, argc, argv);
   opt.containerd = !no_containerd;
   if (opt.runtime.empty()) {
