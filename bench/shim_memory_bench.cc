@@ -553,6 +553,7 @@ struct Options {
   bool containerd = true;
   bool details = false;
   int hold_seconds = 0;
+  int fake_cpus = 0;
 };
 
 // Adds shims until there are `n`, then lets them settle.
@@ -742,10 +743,28 @@ int main(int argc, char** argv) {
   app.add_flag("--no-containerd", no_containerd, "measure berth-shim only");
   app.add_flag("--details", opt.details,
                "per-mapping breakdown (libraries, heap, stacks) and threads of the first shim");
+  app.add_option("--fake-cpus", opt.fake_cpus,
+                 "make sysconf(_SC_NPROCESSORS_CONF) say N in the benchmark's mount namespace "
+                 "(gRPC sizes thread pools by it; Go's runtime does not look)");
   app.add_option("--hold-seconds", opt.hold_seconds,
                  "keep the berth-shims this long after measuring them, to look at them");
   CLI11_PARSE(app, argc, argv);
   opt.containerd = !no_containerd;
+  if (opt.fake_cpus > 0) {
+    // glibc counts configured CPUs from these two files; only mounts in our
+    // private namespace change.
+    std::string fake = "/tmp/berth-shim-bench-cpus-" + std::to_string(getpid());
+    if (!berth::WriteFile(fake, "0-" + std::to_string(opt.fake_cpus - 1) + "\n").ok()) return 1;
+    for (const char* file :
+         {"/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present"}) {
+      if (mount(fake.c_str(), file, nullptr, MS_BIND, nullptr) < 0) {
+        std::perror(file);
+        ::unlink(fake.c_str());
+        return 1;
+      }
+    }
+    ::unlink(fake.c_str());
+  }
   if (opt.runtime.empty()) {
     std::string shim_dir = opt.berth_shim.substr(0, opt.berth_shim.find_last_of('/') + 1);
     opt.runtime = shim_dir + "../runtime/berth-runtime";
