@@ -61,6 +61,10 @@ constexpr auto kCommandTimeout = std::chrono::seconds(60);
 
 std::atomic<bool> g_interrupted{false};
 
+// What every container runs: `sleep 1000`, or with --print one line of
+// output first (the shim's output path and log writer then exist).
+std::vector<std::string> g_command = {"sleep", "1000"};
+
 void OnSignal(int) { g_interrupted = true; }
 
 void Die(const std::string& what) {
@@ -296,7 +300,7 @@ class BerthShims {
     s.id = "berth-bench-" + std::to_string(index);
     s.bundle = dir_ + "/bundles/" + s.id;
     berth::testimage::ConfigOptions config;
-    config.args = {"sleep", "1000"};
+    config.args = g_command;
     config.root_path = rootfs_;  // one read-only rootfs for every container
     config.cgroups_path = "/berth-shim-bench-" + std::to_string(getpid()) + "-" + s.id;
     BERTH_RETURN_IF_ERROR(berth::MkdirAll(s.bundle, 0755));
@@ -452,8 +456,14 @@ class Containerd {
   absl::Status Add() {
     std::string id = "ctrd-bench-" + std::to_string(ids_.size());
     ids_.push_back(id);
-    BERTH_RETURN_IF_ERROR(Ctr({"run", "-d", "--log-uri", "file://" + dir_ + "/" + id + ".log",
-                               "docker.io/library/busybox:latest", id, "sleep", "1000"}));
+    std::vector<std::string> args = {"run",
+                                     "-d",
+                                     "--log-uri",
+                                     "file://" + dir_ + "/" + id + ".log",
+                                     "docker.io/library/busybox:latest",
+                                     id};
+    args.insert(args.end(), g_command.begin(), g_command.end());
+    BERTH_RETURN_IF_ERROR(Ctr(args));
     return absl::OkStatus();
   }
 
@@ -588,7 +598,8 @@ int Run(const Options& opt, const std::string& dir) {
   size_t n = static_cast<size_t>(opt.count);
   {
     BerthShims berth_shims(dir + "/berth", opt.berth_shim, opt.runtime, rootfs);
-    std::printf("berth-shim: starting 1 then %zu shims with `sleep 1000` containers...\n", n);
+    std::printf("berth-shim: starting 1 then %zu shims with `%s` containers...\n", n,
+                berth::Join(g_command, " ").c_str());
     std::fflush(stdout);
     if (absl::Status s = Grow(berth_shims, 0, 1, opt.settle_ms); !s.ok()) {
       Die("berth-shim: " + std::string(s.message()));
@@ -668,7 +679,8 @@ int Run(const Options& opt, const std::string& dir) {
         Which("conmon").c_str());
   }
 
-  std::printf("\nmemory per shim holding one `sleep 1000` busybox container, KiB\n");
+  std::printf("\nmemory per shim holding one busybox container running `%s`, KiB\n",
+              berth::Join(g_command, " ").c_str());
   std::printf("(USS = Private_Clean + Private_Dirty; PSS and RSS from /proc/PID/smaps_rollup)\n");
   std::printf("%-26s %4s %9s %9s %10s %9s %9s %10s %9s %8s\n", "shim", "n", "USS med", "USS mean",
               "USS total", "PSS med", "PSS mean", "PSS total", "RSS med", "threads");
@@ -743,6 +755,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-containerd", no_containerd, "measure berth-shim only");
   app.add_flag("--details", opt.details,
                "per-mapping breakdown (libraries, heap, stacks) and threads of the first shim");
+  bool print = false;
+  app.add_flag("--print", print,
+               "containers print a line, then sleep (sh -c 'echo ...; exec sleep 1000')");
   app.add_option("--fake-cpus", opt.fake_cpus,
                  "make sysconf(_SC_NPROCESSORS_CONF) say N in the benchmark's mount namespace "
                  "(gRPC sizes thread pools by it; Go's runtime does not look)");
@@ -750,6 +765,7 @@ int main(int argc, char** argv) {
                  "keep the berth-shims this long after measuring them, to look at them");
   CLI11_PARSE(app, argc, argv);
   opt.containerd = !no_containerd;
+  if (print) g_command = {"sh", "-c", "echo hello from the benchmark; exec sleep 1000"};
   if (opt.fake_cpus > 0) {
     // glibc counts configured CPUs from these two files; only mounts in our
     // private namespace change.
