@@ -786,11 +786,16 @@ int main(int argc, char** argv) {
     opt.runtime = shim_dir + "../runtime/berth-runtime";
     if (access(opt.runtime.c_str(), X_OK) != 0) opt.runtime = shim_dir + "berth-runtime";
   }
-  for (const std::string& path : {opt.berth_shim, opt.runtime}) {
-    if (access(path.c_str(), X_OK) != 0) {
-      Die(path + ": not found");
+  // Absolute: the shim runs the runtime from the bundle directory.
+  for (std::string* path : {&opt.berth_shim, &opt.runtime}) {
+    char* real = ::realpath(path->c_str(), nullptr);
+    if (!real || access(real, X_OK) != 0) {
+      Die(*path + ": not found");
+      std::free(real);
       return 1;
     }
+    *path = real;
+    std::free(real);
   }
   char dir_template[] = "/tmp/berth-shim-bench-XXXXXX";
   if (!mkdtemp(dir_template)) {
