@@ -32,13 +32,13 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/process_memory.h"
 #include "berth/shim/v1/shim.grpc.pb.h"
 #include "common/file_util.h"
 #include "common/grpc/unix_socket.h"
@@ -53,6 +53,10 @@
 namespace {
 
 namespace shimpb = ::berth::shim::v1;
+using berth::bench::Measure;
+using berth::bench::Memory;
+using berth::bench::PrintDetails;
+using berth::bench::Stats;
 using berth::testing::RunCommand;
 using berth::testing::WaitChild;
 
@@ -67,7 +71,7 @@ std::vector<std::string> g_command = {"sleep", "1000"};
 
 void OnSignal(int) { g_interrupted = true; }
 
-void Die(const std::string& what) {
+void Error(const std::string& what) {
   std::fprintf(stderr, "berth-shim-memory-bench: %s\n", what.c_str());
 }
 
@@ -81,194 +85,13 @@ std::string Which(const std::string& name) {
   return "";
 }
 
-// ---- measuring ----------------------------------------------------------
-
-struct Memory {
-  pid_t pid = 0;
-  long rss_kb = 0;
-  long pss_kb = 0;
-  long uss_kb = 0;  // Private_Clean + Private_Dirty
-  int threads = 0;
-};
-
-long Field(const std::string& line, const char* name) {
-  size_t n = std::strlen(name);
-  if (line.compare(0, n, name) != 0) return -1;
-  return std::strtol(line.c_str() + n, nullptr, 10);
-}
-
-std::optional<Memory> Measure(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
-  if (!in) return std::nullopt;
-  Memory m;
-  m.pid = pid;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (long v = Field(line, "Rss:"); v >= 0) m.rss_kb = v;
-    if (long v = Field(line, "Pss:"); v >= 0) m.pss_kb = v;
-    if (long v = Field(line, "Private_Clean:"); v >= 0) m.uss_kb += v;
-    if (long v = Field(line, "Private_Dirty:"); v >= 0) m.uss_kb += v;
-  }
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    ++m.threads;
-  }
-  return m;
-}
-
-// Where a process's memory is, per mapping kind, from /proc/PID/smaps:
-// each file by name, [heap], [stack], and anonymous mappings split by a
-// heuristic into .bss (right after a file's mapping), thread stacks (right
-// above a PROT_NONE guard), malloc arenas (64 MiB aligned, with a PROT_NONE
-// reserve after them) and the rest.
-struct Breakdown {
-  struct Row {
-    long private_dirty = 0;
-    long private_clean = 0;
-    long pss = 0;
-    int mappings = 0;
-  };
-  std::map<std::string, Row> rows;
-  std::map<std::string, int> thread_names;
-};
-
-Breakdown Details(pid_t pid) {
-  Breakdown b;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
-  struct Mapping {
-    unsigned long start = 0, end = 0;
-    std::string perms, path;
-    Breakdown::Row row;
-  };
-  std::vector<Mapping> maps;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
-        line.find('-') != std::string::npos && line.find(':') > line.find(' ')) {
-      Mapping m;
-      std::istringstream fields(line);
-      std::string range, offset, dev, inode;
-      fields >> range >> m.perms >> offset >> dev >> inode;
-      std::getline(fields, m.path);
-      m.path = std::string(berth::TrimSpace(m.path));
-      m.start = std::stoul(range.substr(0, range.find('-')), nullptr, 16);
-      m.end = std::stoul(range.substr(range.find('-') + 1), nullptr, 16);
-      maps.push_back(std::move(m));
-      continue;
-    }
-    if (maps.empty()) continue;
-    Breakdown::Row& row = maps.back().row;
-    if (long v = Field(line, "Private_Dirty:"); v >= 0) row.private_dirty = v;
-    if (long v = Field(line, "Private_Clean:"); v >= 0) row.private_clean = v;
-    if (long v = Field(line, "Pss:"); v >= 0) row.pss = v;
-  }
-  for (size_t i = 0; i < maps.size(); ++i) {
-    const Mapping& m = maps[i];
-    std::string key = m.path;
-    if (key.empty()) {
-      bool guard_below = i > 0 && maps[i - 1].path.empty() && maps[i - 1].perms == "---p" &&
-                         maps[i - 1].end == m.start;
-      bool reserve_above = i + 1 < maps.size() && maps[i + 1].path.empty() &&
-                           maps[i + 1].perms == "---p" && maps[i + 1].start == m.end;
-      bool after_file = i > 0 && !maps[i - 1].path.empty() && maps[i - 1].path[0] == '/' &&
-                        maps[i - 1].end == m.start;
-      if (m.perms == "---p") {
-        key = "[anon: PROT_NONE guard/reserve]";
-      } else if (after_file) {
-        key = "[bss] " + maps[i - 1].path.substr(maps[i - 1].path.rfind('/') + 1);
-      } else if (reserve_above && m.start % (64UL << 20) == 0) {
-        key = "[anon: malloc arena]";
-      } else if (guard_below) {
-        key = "[anon: thread stack]";
-      } else {
-        key = "[anon: other]";
-      }
-    } else if (key[0] == '/') {
-      key = key.substr(key.rfind('/') + 1);
-    }
-    Breakdown::Row& row = b.rows[key];
-    row.private_dirty += m.row.private_dirty;
-    row.private_clean += m.row.private_clean;
-    row.pss += m.row.pss;
-    row.mappings += 1;
-  }
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    std::string name =
-        std::string(berth::TrimSpace(berth::ReadFile(it->path().string() + "/comm").value_or("?")));
-    ++b.thread_names[name];
-  }
-  return b;
-}
-
-void PrintDetails(const std::string& name, pid_t pid) {
-  Breakdown b = Details(pid);
-  std::vector<std::pair<std::string, Breakdown::Row>> rows(b.rows.begin(), b.rows.end());
-  std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
-    return x.second.private_dirty + x.second.private_clean >
-           y.second.private_dirty + y.second.private_clean;
-  });
-  std::printf("\n%s (pid %d): where the private memory is, KiB\n", name.c_str(), pid);
-  std::printf("  %-44s %9s %9s %9s %5s\n", "mapping", "priv.dirty", "priv.clean", "pss", "maps");
-  Breakdown::Row rest, total;
-  int shown = 0;
-  for (const auto& [key, row] : rows) {
-    total.private_dirty += row.private_dirty;
-    total.private_clean += row.private_clean;
-    total.pss += row.pss;
-    total.mappings += row.mappings;
-    if (shown < 25 && row.private_dirty + row.private_clean > 0) {
-      std::printf("  %-44s %10ld %10ld %9ld %5d\n", key.substr(0, 44).c_str(), row.private_dirty,
-                  row.private_clean, row.pss, row.mappings);
-      ++shown;
-    } else {
-      rest.private_dirty += row.private_dirty;
-      rest.private_clean += row.private_clean;
-      rest.pss += row.pss;
-      rest.mappings += row.mappings;
-    }
-  }
-  std::printf("  %-44s %10ld %10ld %9ld %5d\n", "(the rest)", rest.private_dirty,
-              rest.private_clean, rest.pss, rest.mappings);
-  std::printf("  %-44s %10ld %10ld %9ld %5d\n", "total", total.private_dirty, total.private_clean,
-              total.pss, total.mappings);
-  std::printf("  threads:");
-  for (const auto& [thread, count] : b.thread_names) std::printf(" %s x%d", thread.c_str(), count);
-  std::printf("\n");
-}
-
-struct Stats {
-  std::string name;
-  std::vector<Memory> shims;
-  double Median(long Memory::*field) const {
-    std::vector<long> v;
-    for (const Memory& m : shims) v.push_back(m.*field);
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    size_t n = v.size();
-    return n % 2 ? static_cast<double>(v[n / 2])
-                 : static_cast<double>(v[n / 2 - 1] + v[n / 2]) / 2.0;
-  }
-  long Total(long Memory::*field) const {
-    long t = 0;
-    for (const Memory& m : shims) t += m.*field;
-    return t;
-  }
-  double Mean(long Memory::*field) const {
-    return shims.empty() ? 0
-                         : static_cast<double>(Total(field)) / static_cast<double>(shims.size());
-  }
-};
-
 std::optional<Stats> MeasureAll(const std::string& name, const std::vector<pid_t>& pids) {
   Stats s;
   s.name = name;
   for (pid_t pid : pids) {
     std::optional<Memory> m = Measure(pid);
     if (!m) {
-      Die(name + ": shim " + std::to_string(pid) + " is gone");
+      Error(name + ": shim " + std::to_string(pid) + " is gone");
       return std::nullopt;
     }
     s.shims.push_back(*m);
@@ -366,7 +189,7 @@ class BerthShims {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
       if (Alive(s.pid)) {
-        Die("berth-shim " + std::to_string(s.pid) + " did not exit; killing it");
+        Error("berth-shim " + std::to_string(s.pid) + " did not exit; killing it");
         ::kill(s.pid, SIGKILL);
       }
       // What a daemon does for a shim that is gone: runtime state, rootfs,
@@ -503,11 +326,11 @@ class Containerd {
       left = ShimPids();
     }
     for (pid_t shim : left) {
-      Die("containerd-shim-runc-v2 " + std::to_string(shim) + " did not exit; killing it");
+      Error("containerd-shim-runc-v2 " + std::to_string(shim) + " did not exit; killing it");
       ::kill(shim, SIGKILL);
     }
     ::kill(pid_, SIGTERM);
-    if (!WaitChild(pid_, std::chrono::seconds(20)).ok()) Die("containerd did not stop; killed");
+    if (!WaitChild(pid_, std::chrono::seconds(20)).ok()) Error("containerd did not stop; killed");
     pid_ = 0;
     // The sockets of shims that did not clean up after themselves:
     // containerd 1.6 names them /run/containerd/s/<sha256 of
@@ -589,7 +412,7 @@ int Run(const Options& opt, const std::string& dir) {
   std::vector<Stats> results;
   std::string rootfs = dir + "/rootfs";
   if (absl::Status s = berth::testimage::CreateRootfs(rootfs, {}); !s.ok()) {
-    Die("rootfs: " + std::string(s.message()));
+    Error("rootfs: " + std::string(s.message()));
     return 1;
   }
   // From here on shims come back to us when `start` exits, and every child
@@ -602,14 +425,14 @@ int Run(const Options& opt, const std::string& dir) {
                 berth::Join(g_command, " ").c_str());
     std::fflush(stdout);
     if (absl::Status s = Grow(berth_shims, 0, 1, opt.settle_ms); !s.ok()) {
-      Die("berth-shim: " + std::string(s.message()));
+      Error("berth-shim: " + std::string(s.message()));
       return 1;
     }
     std::optional<Stats> one = MeasureAll("berth-shim", berth_shims.pids());
     if (!one) return 1;
     if (opt.details) PrintDetails("berth-shim", berth_shims.pids()[0]);
     if (absl::Status s = Grow(berth_shims, 1, n, opt.settle_ms); !s.ok()) {
-      Die("berth-shim: " + std::string(s.message()));
+      Error("berth-shim: " + std::string(s.message()));
       return 1;
     }
     std::optional<Stats> many = MeasureAll("berth-shim", berth_shims.pids());
@@ -642,24 +465,25 @@ int Run(const Options& opt, const std::string& dir) {
     absl::Status s = containerd.Start();
     if (s.ok()) s = Grow(containerd, 0, 1, opt.settle_ms);
     if (!s.ok()) {
-      Die("containerd: " + std::string(s.message()));
+      Error("containerd: " + std::string(s.message()));
       return 1;
     }
     std::vector<pid_t> pids = containerd.ShimPids();
     if (pids.size() != 1) {
-      Die("containerd: found " + std::to_string(pids.size()) + " shims, want 1");
+      Error("containerd: found " + std::to_string(pids.size()) + " shims, want 1");
       return 1;
     }
     std::optional<Stats> one = MeasureAll("containerd-shim-runc-v2", pids);
     if (!one) return 1;
     if (opt.details) PrintDetails("containerd-shim-runc-v2", pids[0]);
     if (s = Grow(containerd, 1, n, opt.settle_ms); !s.ok()) {
-      Die("containerd: " + std::string(s.message()));
+      Error("containerd: " + std::string(s.message()));
       return 1;
     }
     pids = containerd.ShimPids();
     if (pids.size() != n) {
-      Die("containerd: found " + std::to_string(pids.size()) + " shims, want " + std::to_string(n));
+      Error("containerd: found " + std::to_string(pids.size()) + " shims, want " +
+            std::to_string(n));
       return 1;
     }
     std::optional<Stats> many = MeasureAll("containerd-shim-runc-v2", pids);
@@ -734,7 +558,7 @@ int main(int argc, char** argv) {
   // A private mount namespace first: unshare(CLONE_NEWNS) refuses once
   // threads exist.
   if (geteuid() != 0) {
-    Die("needs root");
+    Error("needs root");
     return 1;
   }
   if (unshare(CLONE_NEWNS) < 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
@@ -790,7 +614,7 @@ int main(int argc, char** argv) {
   for (std::string* path : {&opt.berth_shim, &opt.runtime}) {
     char* real = ::realpath(path->c_str(), nullptr);
     if (!real || access(real, X_OK) != 0) {
-      Die(*path + ": not found");
+      Error(*path + ": not found");
       std::free(real);
       return 1;
     }
