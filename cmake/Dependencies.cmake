@@ -20,3 +20,4 @@ find_library(BERTH_LIBCAP_STATIC NAMES libcap.a REQUIRED)
 # OpenSSL out saves each shim its relocations and pages.
 pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++_unsecure)
 pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
+include(${CMAKE_CURRENT_LIST_DIR}/StaticLink.cmake)

@@ -1,8 +1,14 @@
 // berth-shim: start | serve | delete. See shim/daemon.h and shim/bootstrap.h.
+#include <malloc.h>
+// The low-level SHA-256 functions, deprecated in OpenSSL 3 in favour of EVP.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "absl/synchronization/mutex.h"
 #include "common/logger.h"
 #include "common/time_util.h"
 #include "shim/bootstrap.h"
@@ -17,7 +23,47 @@ int Fail(const absl::Status& status) {
 
 }  // namespace
 
+// gRPC sizes its thread pools by the machine's CPU count: the EventEngine
+// pool keeps one thread per CPU, the callback API one "nexting" thread per
+// two, and each thread holds its stack and bookkeeping (a shim on a 32-CPU
+// host ran 57 threads and used 1124 KiB of private memory, against 13 and
+// 632 KiB on 2 CPUs: bench/RESULTS-shim-memory.md). A shim serves one
+// container and a handful of calls; it is given the pools of a two-CPU
+// machine, whatever the host. Linked with -Wl,--wrap=gpr_cpu_num_cores
+// (shim/CMakeLists.txt), so this replaces gRPC's answer inside gRPC only.
+constexpr unsigned kShimGrpcCpus = 2;
+extern "C" unsigned __real_gpr_cpu_num_cores(void);
+extern "C" unsigned __wrap_gpr_cpu_num_cores(void) {
+  unsigned cpus = __real_gpr_cpu_num_cores();
+  return cpus < kShimGrpcCpus ? cpus : kShimGrpcCpus;
+}
+
+// OpenSSL 3's one-shot SHA256() goes through EVP_Q_digest, which
+// initializes the whole library (providers, name maps, error strings) for
+// the one digest the shim needs, its socket name (shim_options.cc).
+// Linked with -Wl,--wrap=SHA256, the shim computes it with the low-level
+// SHA256_Init/Update/Final, which compute it directly.
+extern "C" unsigned char* __wrap_SHA256(const unsigned char* data, size_t n, unsigned char* md) {
+  static unsigned char own[SHA256_DIGEST_LENGTH];  // SHA256()'s contract for md == NULL
+  if (md == nullptr) md = own;
+  SHA256_CTX ctx;
+  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, data, n) != 1 || SHA256_Final(md, &ctx) != 1) {
+    return nullptr;
+  }
+  return md;
+}
+
 int main(int argc, char** argv) {
+  // One malloc arena for all threads (before any is started): glibc gives
+  // each thread that allocates an arena of its own, whose touched pages
+  // stay with the process; a shim's threads allocate little and seldom at
+  // the same time (bench/RESULTS-shim-memory.md: -60 KiB per shim).
+  ::mallopt(M_ARENA_MAX, 1);
+  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock
+  // detector on: a graph of every mutex gRPC ever locked, in ~80 KiB of
+  // LowLevelAlloc arenas, consulted on every lock. Release builds of gRPC
+  // (NDEBUG) run without it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   using berth::shim::ShimOptions;
   ShimOptions options;
   CLI::App app{"berth-shim: the per-container parent that holds stdio, logs and exit status"};
