@@ -145,10 +145,13 @@ TEST_CASE("shim manager starts a shim per bundle and finds it again after a rest
     pb::DeleteResponse deleted;
     REQUIRE((*shim)->stub().Delete(&context, del, &deleted).ok());
   }
+  pid_t shim_pid = std::stoi(std::string(TrimSpace(*ReadFile(bundle->path + "/shim.pid"))));
   REQUIRE(manager.Shutdown("default", "t1").ok());
-  for (int i = 0; i < 200 && PathExists(bundle->path + "/address"); ++i) {
+  // The shim exits once asked (its parent is gone: it is no child of ours).
+  for (int i = 0; i < 500 && IsSameLiveProcess(shim_pid, 0); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  CHECK_FALSE(IsSameLiveProcess(shim_pid, 0));
   CHECK_FALSE(PathExists(bundle->path + "/address"));
   REQUIRE(containerd::DeleteBundle(*bundle).ok());
   CHECK_FALSE(PathExists(bundle->path));
