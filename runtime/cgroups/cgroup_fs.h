@@ -67,9 +67,10 @@ absl::StatusOr<std::vector<pid_t>> ReadProcsRecursive(const std::string& dir);
 // Removes `dir` and every cgroup below it, children first. Cgroup
 // directories keep their control files until rmdir, so this never unlinks.
 // A missing directory is fine; EBUSY (tasks still exiting) is retried with a
-// short backoff until `budget` is spent.
+// short backoff until `budget` is spent (a loaded machine can take seconds
+// to let the last killed task go).
 absl::Status RemoveCgroupTree(const std::string& dir,
-                              std::chrono::milliseconds budget = std::chrono::milliseconds(1000));
+                              std::chrono::milliseconds budget = std::chrono::milliseconds(5000));
 
 // mkdir -p that reports the directories it made, so a failed Create can
 // remove exactly those. Existing directories are fine.

@@ -503,7 +503,11 @@ absl::StatusOr<ExitInfo> TaskManager::Delete(const std::string& exec_id, bool fo
   }
 
   // The init: the runtime removes the container (killing it if need be).
-  BERTH_RETURN_IF_ERROR(runtime_->Delete(identity_.id, status != ProcessStatus::kStopped));
+  if (absl::Status deleted = runtime_->Delete(identity_.id, status != ProcessStatus::kStopped);
+      !deleted.ok()) {
+    log::Warnf("container {}: {}", identity_.id, deleted.ToString());
+    return deleted;
+  }
   if (status != ProcessStatus::kStopped) {
     BERTH_ASSIGN_OR_RETURN(exit, AwaitExit("", std::chrono::seconds(10)));
   } else {

@@ -138,7 +138,9 @@ grpc::Status ShimFixture::Create(shimpb::CreateRequest request) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   shimpb::CreateResponse response;
-  return stub_->Create(&context, request, &response);
+  grpc::Status status = stub_->Create(&context, request, &response);
+  if (!status.ok()) UNSCOPED_INFO("create: " << status.error_message());
+  return status;
 }
 
 grpc::Status ShimFixture::StartTask(const std::string& exec_id, uint32_t* pid) {
@@ -148,6 +150,7 @@ grpc::Status ShimFixture::StartTask(const std::string& exec_id, uint32_t* pid) {
   request.set_exec_id(exec_id);
   shimpb::StartResponse response;
   grpc::Status status = stub_->Start(&context, request, &response);
+  if (!status.ok()) UNSCOPED_INFO("start " << exec_id << ": " << status.error_message());
   if (pid) *pid = response.pid();
   return status;
 }
@@ -174,7 +177,9 @@ grpc::Status ShimFixture::Delete(const std::string& exec_id, bool force,
   request.set_exec_id(exec_id);
   request.set_force(force);
   shimpb::DeleteResponse ignored;
-  return stub_->Delete(&context, request, response ? response : &ignored);
+  grpc::Status status = stub_->Delete(&context, request, response ? response : &ignored);
+  if (!status.ok()) UNSCOPED_INFO("delete " << exec_id << ": " << status.error_message());
+  return status;
 }
 
 grpc::Status ShimFixture::Kill(int signal, const std::string& exec_id, bool all) {
