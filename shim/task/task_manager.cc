@@ -163,9 +163,9 @@ void TaskManager::WatchOom(pid_t pid) {
                watch.status().ToString());
     return;
   }
-  oom_ = std::make_unique<OomWatch>(std::move(*watch));
-  absl::Status watched = hub_->Watch(oom_->fd(), [this] {
-    absl::StatusOr<bool> fired = oom_->OnReadable();
+  oom_ = std::make_shared<OomWatch>(std::move(*watch));
+  absl::Status watched = hub_->Watch(oom_->fd(), [this, oom = oom_] {
+    absl::StatusOr<bool> fired = oom->OnReadable();
     if (fired.ok() && *fired) Publish(kTopicOom, "", InitPid());
   });
   if (!watched.ok()) {

@@ -98,7 +98,9 @@ class TaskManager {
   std::map<std::string, std::unique_ptr<Process>> processes_;  // "" is the init
   std::map<pid_t, ExitStatus> unclaimed_exits_;
   std::vector<std::string> rootfs_mounted_;
-  std::unique_ptr<OomWatch> oom_;
+  // Shared with the hub's watcher callback, which may still be running when
+  // Delete drops it.
+  std::shared_ptr<OomWatch> oom_;
 };
 
 }  // namespace berth::shim::task
