@@ -4,6 +4,8 @@
 
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -50,6 +52,9 @@ class EventLog {
 struct Env {
   Env() : dir("berth-shimmgr") {
     RequireRoot();
+    // Shims come back to us when `berth-shim start` exits, so that the
+    // tests reap them (ReapShim) instead of leaving zombies to PID 1.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     rootfs = dir.Sub("image-rootfs");
     REQUIRE(testimage::CreateRootfs(rootfs, testimage::RootfsOptions()).ok());
     options.shim_binary = BinaryPath("berth-shim");
@@ -77,6 +82,15 @@ struct Env {
   std::string rootfs;
   containerd::ShimLaunchOptions options;
 };
+
+// Waits for a shim (our child, see Env) to exit and reaps it.
+bool ReapShim(pid_t pid) {
+  for (int i = 0; i < 500; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
 
 uint32_t Wait(pb::Shim::Stub& stub, const std::string& id) {
   grpc::ClientContext context;
@@ -148,10 +162,7 @@ TEST_CASE("shim manager starts a shim per bundle and finds it again after a rest
   pid_t shim_pid = std::stoi(std::string(TrimSpace(*ReadFile(bundle->path + "/shim.pid"))));
   REQUIRE(manager.Shutdown("default", "t1").ok());
   // The shim exits once asked (its parent is gone: it is no child of ours).
-  for (int i = 0; i < 500 && IsSameLiveProcess(shim_pid, 0); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  CHECK_FALSE(IsSameLiveProcess(shim_pid, 0));
+  CHECK(ReapShim(shim_pid));
   CHECK_FALSE(PathExists(bundle->path + "/address"));
   REQUIRE(containerd::DeleteBundle(*bundle).ok());
   CHECK_FALSE(PathExists(bundle->path));
@@ -179,9 +190,7 @@ TEST_CASE("shim manager cleans up after a shim that died and reports its exit", 
   CHECK(Wait((*shim)->stub(), "t2") == 3);
   pid_t shim_pid = std::stoi(std::string(TrimSpace(*ReadFile(bundle->path + "/shim.pid"))));
   REQUIRE(::kill(shim_pid, SIGKILL) == 0);
-  for (int i = 0; i < 200 && IsSameLiveProcess(shim_pid, 0); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  REQUIRE(ReapShim(shim_pid));
   CHECK_FALSE(manager.Connect(*bundle).ok());
   absl::StatusOr<containerd::ShimCleanup> cleanup = manager.Cleanup(*bundle, runtime);
   INFO(cleanup.status());
