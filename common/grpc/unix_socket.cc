@@ -54,6 +54,11 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartUnixServer(const ServerOption
 std::shared_ptr<grpc::Channel> DialUnix(const std::string& path) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+  // A connection of its own: with gRPC's global subchannel pool a new
+  // channel to a socket path reuses another channel's connection, which may
+  // be to a process that has since gone (a restarted daemon or shim) and
+  // fails the first call with "Broken pipe".
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return grpc::CreateCustomChannel(UnixTarget(path), grpc::InsecureChannelCredentials(), args);
 }
 

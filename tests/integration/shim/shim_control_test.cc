@@ -179,6 +179,7 @@ TEST_CASE("the json-file log rotates at max-size and keeps max-file files", "[sh
   CHECK(lines.back().starts_with(R"({"log":"last\n","stream":"stdout")"));
   for (const char* name : {"ctr.log.1", "ctr.log.2"}) {
     for (std::string_view line : Split(*ReadFile(f.Path(name)), '\n', true)) {
+      INFO(name << ": " << line.substr(0, 200));
       CHECK(line.starts_with(R"({"log":"0123456789)"));
       CHECK(line.ends_with(R"(Z"})"));
     }

@@ -1,6 +1,7 @@
 #include "shim/log/json_file_writer.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -194,6 +195,47 @@ TEST_CASE("json-file rotates between records as docker names the files", "[json_
     }
     CHECK_FALSE(PathExists(path + ".3"));
   }
+}
+
+TEST_CASE("json-file rotation under load keeps every record whole and in order",
+          "[json_file_writer]") {
+  // As the shim sees a busy container: 4 MB of 101-byte lines arriving in
+  // pipe reads that cut lines anywhere, with stderr lines in between.
+  const std::string line = std::string("0123456789").append(90, 'x') + "\n";
+  std::string out;
+  for (int i = 0; i < 40000; ++i) out += line;
+  TempDir dir;
+  const std::string path = dir.Sub("c.log");
+  auto w = OpenJson(path, {.max_size = 1 << 20, .max_files = 3});
+  size_t chunk = 4096;
+  for (size_t i = 0, n = 0; i < out.size(); i += chunk, ++n) {
+    chunk = 1 + (n * 7919 + 4093) % 65536;
+    REQUIRE_OK(w->Write(Stream::kStdout, std::string_view(out).substr(i, chunk), Now()));
+    if (n % 5 == 0) REQUIRE_OK(w->Write(Stream::kStderr, "err\n", Now()));
+  }
+  REQUIRE_OK(w->Write(Stream::kStdout, "last\n", Now()));
+  REQUIRE_OK(w->CloseStream(Stream::kStdout, Now()));
+  REQUIRE_OK(w->CloseStream(Stream::kStderr, Now()));
+  const std::string out_rec = Rec(R"(0123456789)" + std::string(90, 'x') + R"(\n)");
+  const std::string err_rec = Rec(R"(err\n)", "stderr");
+  for (const std::string& name : {path + ".2", path + ".1", path}) {
+    INFO(name);
+    struct stat st;
+    REQUIRE(::stat(name.c_str(), &st) == 0);
+    CHECK(st.st_size <= (1 << 20));
+    if (name != path) CHECK(st.st_size > (1 << 20) - 200);  // full but for one record
+    std::vector<std::string> lines = Lines(name);
+    REQUIRE_FALSE(lines.empty());
+    if (name == path) {
+      CHECK(lines.back() == Rec(R"(last\n)"));
+      lines.pop_back();
+    }
+    for (const std::string& l : lines) {
+      INFO(l);
+      CHECK((l == out_rec || l == err_rec));
+    }
+  }
+  CHECK_FALSE(PathExists(path + ".3"));
 }
 
 TEST_CASE("json-file appends to an existing file", "[json_file_writer]") {

@@ -1,0 +1,97 @@
+#include "containerd/server/daemon.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "common/file_util.h"
+#include "common/grpc/reflection.h"
+#include "common/grpc/unix_socket.h"
+#include "common/logger.h"
+#include "common/status.h"
+#include "containerd/core/metadata/namespaces.h"
+#include "containerd/services/containers_service.h"
+#include "containerd/services/events_service.h"
+#include "containerd/services/namespaces_service.h"
+#include "containerd/services/tasks_service.h"
+#include "containerd/services/version_service.h"
+
+namespace berth::containerd::server {
+namespace {
+
+// One daemon per root: two would hand out the same bundles and shims.
+absl::StatusOr<UniqueFd> LockRoot(const std::string& root) {
+  std::string path = JoinPath(root, "daemon.lock");
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) return ErrnoErrorf(errno, "open {}", path);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK) {
+      return FailedPreconditionf("root {}: another berth-containerd is using it", root);
+    }
+    return ErrnoErrorf(errno, "lock {}", path);
+  }
+  return fd;
+}
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
+  BERTH_ASSIGN_OR_RETURN(std::string socket, grpcutil::UnixSocketPath(config.address));
+  for (const std::string& dir :
+       {config.root, config.state, config.TasksDir(), config.SocketDir(), Dirname(socket)}) {
+    BERTH_RETURN_IF_ERROR(MkdirAll(dir, 0711));
+  }
+  log::Debugf("berth-containerd starting: root {}, state {}", config.root, config.state);
+  std::unique_ptr<Daemon> d(new Daemon());
+  BERTH_ASSIGN_OR_RETURN(d->lock_, LockRoot(config.root));
+  BERTH_ASSIGN_OR_RETURN(
+      d->store_, metadata::Store::Open(JoinPath(config.root, std::string(metadata::kDatabaseFile))));
+  BERTH_RETURN_IF_ERROR(metadata::EnsureNamespace(*d->store_, metadata::kDefaultNamespace));
+  d->exchange_ = std::make_unique<events::Exchange>();
+
+  TaskManagerOptions options;
+  options.state_dir = config.TasksDir();
+  options.default_runtime = config.default_runtime;
+  options.runtimes = config.runtimes;
+  ShimLaunchOptions launch;
+  launch.shim_binary = ResolveShim(config);
+  launch.runtime_root = config.RuntimeRoot();
+  launch.socket_dir = config.SocketDir();
+  launch.daemon_address = "unix://" + socket;
+  d->tasks_ =
+      std::make_unique<TaskManager>(options, d->store_.get(), d->exchange_.get(), launch);
+  // Before serving: a client's first List sees every task that survived.
+  BERTH_RETURN_IF_ERROR(WithContext(d->tasks_->Restore(), "restore tasks"));
+
+  d->services_.push_back(std::make_unique<services::VersionService>());
+  d->services_.push_back(
+      std::make_unique<services::NamespacesService>(d->store_.get(), d->exchange_.get()));
+  d->services_.push_back(
+      std::make_unique<services::ContainersService>(d->store_.get(), d->exchange_.get()));
+  d->services_.push_back(std::make_unique<services::TasksService>(d->tasks_.get()));
+  d->services_.push_back(std::make_unique<services::EventsService>(d->exchange_.get()));
+  grpcutil::EnableServerReflection();
+  grpcutil::ServerOptions server;
+  server.path = socket;
+  server.mode = 0660;
+  for (const auto& s : d->services_) server.services.push_back(s.get());
+  BERTH_ASSIGN_OR_RETURN(d->server_, grpcutil::StartUnixServer(server));
+  log::Infof("berth-containerd serving on {} (root {}, state {}, shim {})", socket, config.root,
+             config.state, launch.shim_binary);
+  return d;
+}
+
+void Daemon::Shutdown(std::chrono::milliseconds grace) {
+  if (server_ == nullptr) return;
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+  server_.reset();
+}
+
+Daemon::~Daemon() { Shutdown(std::chrono::milliseconds(0)); }
+
+}  // namespace berth::containerd::server

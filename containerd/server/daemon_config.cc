@@ -1,0 +1,86 @@
+#include "containerd/server/daemon_config.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "common/file_util.h"
+#include "common/status.h"
+#include "common/strings.h"
+
+namespace berth::containerd::server {
+namespace {
+
+absl::Status ReadString(const nlohmann::json& j, const std::string& file, const char* key,
+                        std::string* out) {
+  if (!j.contains(key)) return absl::OkStatus();
+  if (!j[key].is_string()) return InvalidArgumentf("config {}: {}: must be a string", file, key);
+  *out = j[key].get<std::string>();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string DaemonConfig::TasksDir() const { return JoinPath(state, "tasks"); }
+std::string DaemonConfig::SocketDir() const { return JoinPath(state, "s"); }
+std::string DaemonConfig::RuntimeRoot() const {
+  return runtime_root.empty() ? JoinPath(state, "runtime") : runtime_root;
+}
+
+absl::Status LoadConfigFile(DaemonConfig& config) {
+  if (config.config_file.empty()) return absl::OkStatus();
+  const std::string& file = config.config_file;
+  BERTH_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return InvalidArgumentf("config {}: not a JSON object", file);
+  }
+  static const char* const kKnown[] = {"default_runtime", "runtimes", "shim", "runtime_root"};
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+      return InvalidArgumentf("config {}: unknown setting {:?}", file, key);
+    }
+  }
+  BERTH_RETURN_IF_ERROR(ReadString(j, file, "default_runtime", &config.default_runtime));
+  BERTH_RETURN_IF_ERROR(ReadString(j, file, "shim", &config.shim));
+  BERTH_RETURN_IF_ERROR(ReadString(j, file, "runtime_root", &config.runtime_root));
+  if (j.contains("runtimes")) {
+    if (!j["runtimes"].is_object()) {
+      return InvalidArgumentf("config {}: runtimes: must be an object of name: binary", file);
+    }
+    for (const auto& [name, binary] : j["runtimes"].items()) {
+      if (!binary.is_string() || binary.get<std::string>().empty()) {
+        return InvalidArgumentf("config {}: runtimes.{}: must be a binary name or path", file,
+                                name);
+      }
+      config.runtimes[name] = binary.get<std::string>();
+    }
+  }
+  if (config.default_runtime.empty()) {
+    return InvalidArgumentf("config {}: default_runtime: must not be empty", file);
+  }
+  return absl::OkStatus();
+}
+
+std::string ResolveShim(const DaemonConfig& config) {
+  if (!config.shim.empty()) return config.shim;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    for (const std::string& candidate :
+         {JoinPath(dir, "berth-shim"), JoinPath(dir + "/../shim", "berth-shim")}) {
+      if (::access(candidate.c_str(), X_OK) == 0) return CleanPath(candidate);
+    }
+  }
+  const char* path = std::getenv("PATH");
+  for (std::string_view entry : Split(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin", ':', true)) {
+    std::string candidate = JoinPath(std::string(entry), "berth-shim");
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "berth-shim";
+}
+
+}  // namespace berth::containerd::server

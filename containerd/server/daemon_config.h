@@ -1,0 +1,46 @@
+// berth-containerd's settings: the command line (containerd's --address,
+// --root, --state, --config, --log-level) and the optional config file, a
+// JSON object:
+//   {
+//     "default_runtime": "berth-runtime",        // binary for io.containerd.runc.v2
+//     "runtimes": {"runc": "/usr/sbin/runc"},    // more runtime names
+//     "shim": "/usr/bin/berth-shim",             // default: beside this binary, then PATH
+//     "runtime_root": "/run/berth/runtime"       // the runtime's --root
+//   }
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace berth::containerd::server {
+
+struct DaemonConfig {
+  std::string address = "/run/berth/containerd/containerd.sock";
+  std::string root = "/var/lib/berth/containerd";
+  std::string state = "/run/berth/containerd";
+  std::string config_file;  // empty: none
+  std::string log_level = "info";
+
+  std::string default_runtime = "berth-runtime";
+  std::map<std::string, std::string> runtimes;
+  std::string shim;          // resolved by ResolveShim when empty
+  std::string runtime_root;  // empty: STATE/runtime
+
+  // Under the state dir: bundles, shim sockets.
+  std::string TasksDir() const;
+  std::string SocketDir() const;
+  std::string RuntimeRoot() const;
+};
+
+// Reads `config.config_file` (when set) into `config`. InvalidArgument
+// naming the file and the field for anything malformed; NotFound if the
+// file is missing.
+absl::Status LoadConfigFile(DaemonConfig& config);
+
+// The berth-shim to start: the configured one, else one beside this
+// executable (or in the build tree's shim/), else from PATH.
+std::string ResolveShim(const DaemonConfig& config);
+
+}  // namespace berth::containerd::server
