@@ -22,4 +22,16 @@ find_library(BERTH_LIBCAP_STATIC NAMES libcap.a REQUIRED)
 # OpenSSL out saves each shim its relocations and pages.
 pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++_unsecure)
 pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
+# gRPC's server reflection from its static archive: Debian's
+# libgrpc++_reflection.so is linked with the TLS libgrpc++, which must not
+# share a process with libgrpc++_unsecure, while the archive's objects bind
+# to whichever libgrpc++ the program links. No --whole-archive: the plugin's
+# object is pulled in by the call to InitProtoReflectionServerBuilderPlugin()
+# in berth_common_grpc_reflection, and the rest through its references. As a
+# plain archive it also suits berth_static_executable().
+find_library(BERTH_GRPCPP_REFLECTION_STATIC NAMES libgrpc++_reflection.a REQUIRED)
+add_library(berth_grpcpp_reflection_static STATIC IMPORTED)
+set_target_properties(berth_grpcpp_reflection_static PROPERTIES
+  IMPORTED_LOCATION ${BERTH_GRPCPP_REFLECTION_STATIC}
+  INTERFACE_LINK_LIBRARIES "PkgConfig::GRPCPP;PkgConfig::PROTOBUF")
 include(${CMAKE_CURRENT_LIST_DIR}/StaticLink.cmake)
