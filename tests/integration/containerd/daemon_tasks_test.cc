@@ -206,9 +206,26 @@ TEST_CASE("bad task requests get a clear status and leave nothing behind", "[con
   ctrpb::CreateContainerResponse created;
   REQUIRE(f.containers().Create(Ctx().get(), bad, &created).ok());
   s = f.CreateTask(f.TaskRequest("badexec"));
-  if (s.ok()) s = f.StartTask("badexec");
+  if (s.ok()) {
+    s = f.StartTask("badexec");
+  } else {
+    CHECK_FALSE(PathExists(f.StateDir() + "/tasks/default/badexec"));
+  }
   CHECK_FALSE(s.ok());
   CHECK_THAT(s.error_message(), Catch::Contains("/no/such/binary"));
+
+  // A snapshot the daemon cannot mount yet.
+  ctrpb::CreateContainerRequest snap;
+  *snap.mutable_container() = f.ContainerRecord("snap", {"true"});
+  snap.mutable_container()->set_snapshotter("overlayfs");
+  snap.mutable_container()->set_snapshot_key("snap-key");
+  REQUIRE(f.containers().Create(Ctx().get(), snap, &created).ok());
+  ctrpb::CreateTaskRequest from_snapshot;
+  from_snapshot.set_container_id("snap");
+  s = f.CreateTask(from_snapshot);
+  CHECK(s.error_code() == StatusCode::FAILED_PRECONDITION);
+  CHECK_THAT(s.error_message(), Catch::Contains("snap-key"));
+  CHECK_FALSE(PathExists(f.StateDir() + "/tasks/default/snap"));
 
   // An unknown runtime name.
   ctrpb::CreateContainerRequest odd;
