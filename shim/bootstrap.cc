@@ -118,6 +118,9 @@ absl::StatusOr<ExitRecord> CleanupBundle(const ShimOptions& options) {
   WaitpidWaiter waiter;
   BERTH_RETURN_IF_ERROR(MkdirAll(WorkDirFor(options), 0700));
   RuntimeClient runtime_client(RuntimeOptionsFor(options), &waiter);
+  // The init's pid, for the report, while the runtime still knows it.
+  absl::StatusOr<ContainerState> state = runtime_client.State(options.id);
+  uint32_t pid = state.ok() ? static_cast<uint32_t>(state->pid) : 0;
   absl::Status deleted = runtime_client.Delete(options.id, true);
   if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
 
@@ -132,7 +135,8 @@ absl::StatusOr<ExitRecord> CleanupBundle(const ShimOptions& options) {
 
   absl::StatusOr<ExitRecord> record = ReadExitRecord(options.bundle);
   if (record.ok() || !absl::IsNotFound(record.status())) return record;
-  return ExitRecord{0, 128 + SIGKILL, Clock::now()};
+  // Killed by the runtime's delete just now.
+  return ExitRecord{pid, 128 + SIGKILL, Clock::now()};
 }
 
 }  // namespace berth::shim

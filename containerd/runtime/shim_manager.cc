@@ -22,8 +22,8 @@ namespace pb = ::berth::shim::v1;
 class ShimEventStream final : public grpc::ClientReadReactor<pb::Event> {
  public:
   ShimEventStream(pb::Shim::Stub& stub, Bundle bundle, uint64_t after_sequence,
-                  ShimManager::EventCallback on_event)
-      : bundle_(std::move(bundle)), on_event_(std::move(on_event)) {
+                  ShimManager::EventCallback on_event, ShimManager::GoneCallback on_gone)
+      : bundle_(std::move(bundle)), on_event_(std::move(on_event)), on_gone_(std::move(on_gone)) {
     request_.set_after_sequence(after_sequence);
     stub.async()->Subscribe(&context_, &request_, this);
     StartRead(&event_);
@@ -43,7 +43,10 @@ class ShimEventStream final : public grpc::ClientReadReactor<pb::Event> {
     StartRead(&event_);
   }
 
-  void OnDone(const grpc::Status&) override {
+  void OnDone(const grpc::Status& status) override {
+    // Our own cancel (the handle going away) ends it CANCELLED; anything
+    // else means the shim is gone or unreachable.
+    if (status.error_code() != grpc::StatusCode::CANCELLED && on_gone_) on_gone_(bundle_);
     std::lock_guard lock(mu_);
     done_ = true;
     done_cv_.notify_all();
@@ -52,6 +55,7 @@ class ShimEventStream final : public grpc::ClientReadReactor<pb::Event> {
  private:
   Bundle bundle_;
   ShimManager::EventCallback on_event_;
+  ShimManager::GoneCallback on_gone_;
   grpc::ClientContext context_;
   pb::SubscribeRequest request_;
   pb::Event event_;
@@ -68,8 +72,9 @@ ShimHandle::ShimHandle(Bundle bundle, std::string address, std::shared_ptr<grpc:
 
 ShimHandle::~ShimHandle() = default;
 
-ShimManager::ShimManager(ShimLaunchOptions options, EventCallback on_event)
-    : options_(std::move(options)), on_event_(std::move(on_event)) {}
+ShimManager::ShimManager(ShimLaunchOptions options, EventCallback on_event,
+                         GoneCallback on_gone)
+    : options_(std::move(options)), on_event_(std::move(on_event)), on_gone_(std::move(on_gone)) {}
 
 ShimManager::~ShimManager() = default;
 
@@ -138,7 +143,7 @@ absl::StatusOr<std::shared_ptr<ShimHandle>> ShimManager::Dial(const Bundle& bund
   }
   auto handle = std::make_shared<ShimHandle>(bundle, address, channel);
   handle->events_ =
-      std::make_unique<ShimEventStream>(handle->stub(), bundle, after_sequence, on_event_);
+      std::make_unique<ShimEventStream>(handle->stub(), bundle, after_sequence, on_event_, on_gone_);
   std::lock_guard lock(mu_);
   shims_[{bundle.ns, bundle.id}] = handle;
   return handle;

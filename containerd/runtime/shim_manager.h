@@ -58,7 +58,11 @@ class ShimManager {
   using EventCallback =
       std::function<void(const Bundle& bundle, const berth::shim::v1::Event& event)>;
 
-  ShimManager(ShimLaunchOptions options, EventCallback on_event);
+  // A shim whose event stream ended without being asked to: it died, or
+  // its connection broke. On a gRPC thread: hand it off, do not block.
+  using GoneCallback = std::function<void(const Bundle& bundle)>;
+
+  ShimManager(ShimLaunchOptions options, EventCallback on_event, GoneCallback on_gone = nullptr);
   ~ShimManager();
 
   // Starts (or finds) the shim of `bundle`, driving `runtime`.
@@ -83,6 +87,7 @@ class ShimManager {
 
   const ShimLaunchOptions options_;
   const EventCallback on_event_;
+  const GoneCallback on_gone_;
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<ShimHandle>> shims_;
 };

@@ -174,9 +174,42 @@ TaskManager::TaskManager(TaskManagerOptions options, metadata::Store* store,
       store_(store),
       exchange_(exchange),
       shims_(std::make_unique<ShimManager>(
-          launch, [this](const Bundle& b, const shimpb::Event& e) { OnShimEvent(b, e); })) {}
+          launch, [this](const Bundle& b, const shimpb::Event& e) { OnShimEvent(b, e); },
+          [this](const Bundle& b) { OnShimGone(b); })),
+      gone_thread_([this] { GoneLoop(); }) {}
 
-TaskManager::~TaskManager() = default;
+TaskManager::~TaskManager() {
+  {
+    std::lock_guard lock(gone_mu_);
+    stopping_ = true;
+  }
+  gone_cv_.notify_all();
+  gone_thread_.join();
+}
+
+void TaskManager::OnShimGone(const Bundle& bundle) {
+  std::lock_guard lock(gone_mu_);
+  if (stopping_) return;
+  gone_.push_back(bundle);
+  gone_cv_.notify_all();
+}
+
+void TaskManager::GoneLoop() {
+  std::unique_lock lock(gone_mu_);
+  for (;;) {
+    gone_cv_.wait(lock, [this] { return stopping_ || !gone_.empty(); });
+    if (stopping_) return;
+    Bundle bundle = std::move(gone_.front());
+    gone_.pop_front();
+    lock.unlock();
+    // Deleted meanwhile: nothing to do.
+    if (shims_->Get(bundle.ns, bundle.id) != nullptr) {
+      log::Warnf("task {}/{}: lost its shim's event stream", bundle.ns, bundle.id);
+      RestoreOne(bundle, /*recorded=*/true);
+    }
+    lock.lock();
+  }
+}
 
 absl::StatusOr<std::string> TaskManager::ResolveRuntime(const std::string& name) const {
   if (name.empty() || name == "io.containerd.runc.v2" || name == "io.containerd.berth.v1") {

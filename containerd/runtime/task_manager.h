@@ -5,11 +5,14 @@
 // events, and after a restart finds every shim again (Restore).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -85,6 +88,11 @@ class TaskManager {
 
  private:
   void OnShimEvent(const Bundle& bundle, const berth::shim::v1::Event& event);
+  // A shim's stream ended while the daemon runs: on a thread of its own,
+  // reconnect to a shim still alive, or clean up after a dead one as
+  // Restore does (its exit and delete published).
+  void OnShimGone(const Bundle& bundle);
+  void GoneLoop();
   absl::StatusOr<std::string> RuntimeFor(const std::string& ns, const std::string& id);
   void Rollback(const Bundle& bundle, bool shim_started, bool recorded);
   absl::Status RemoveTask(const Bundle& bundle);
@@ -97,6 +105,12 @@ class TaskManager {
   metadata::Store* const store_;
   events::Exchange* const exchange_;
   std::unique_ptr<ShimManager> shims_;
+
+  std::mutex gone_mu_;
+  std::condition_variable gone_cv_;
+  std::deque<Bundle> gone_;
+  bool stopping_ = false;
+  std::thread gone_thread_;
 };
 
 }  // namespace berth::containerd

@@ -39,6 +39,29 @@ size_t CountLines(const std::string& path) {
   return text.ok() ? Split(*text, '\n', true).size() : 0;
 }
 
+TEST_CASE("a shim that dies while the daemon runs is cleaned up and reported",
+          "[containerd][restart]") {
+  DaemonFixture f;
+  EventCollector events(f.events(), {R"(topic~="^/tasks/(exit|delete)$")"});
+  uint32_t pid = f.RunTask("orphan", {"sleep", "1000"});
+  uint32_t kept = f.RunTask("kept", {"sleep", "1000"});
+  REQUIRE(::kill(ShimPid(f, "orphan"), SIGKILL) == 0);
+  ctrpb::TaskExit exit;
+  REQUIRE(events.WaitFor("/tasks/exit", "orphan").event().UnpackTo(&exit));
+  CHECK(exit.pid() == pid);
+  CHECK(exit.exit_status() == 128 + SIGKILL);
+  events.WaitFor("/tasks/delete", "orphan");
+  CHECK(Gone(static_cast<pid_t>(pid)));
+  ctrpb::GetRequest get;
+  get.set_container_id("orphan");
+  ctrpb::GetResponse got;
+  CHECK(f.tasks().Get(Ctx().get(), get, &got).error_code() == StatusCode::NOT_FOUND);
+  CHECK_FALSE(PathExists(f.StateDir() + "/tasks/default/orphan"));
+  // The others are untouched.
+  CHECK(f.TaskStatus("kept") == ctrpb::TASK_STATUS_RUNNING);
+  CHECK(::kill(static_cast<pid_t>(kept), 0) == 0);
+}
+
 TEST_CASE("SIGTERM stops the daemon and leaves its tasks running", "[containerd][restart]") {
   DaemonFixture f;
   uint32_t pid = f.RunTask("stay", {"sleep", "1000"});
@@ -106,7 +129,10 @@ TEST_CASE("SIGKILL the daemon with 20 tasks, and every task and exit survives th
     CHECK(exit.pid() == pids[id]);
   }
   // The dead shim's task was cleaned up and reported.
-  events.WaitFor("/tasks/exit", "r19");
+  ctrpb::TaskExit dead_exit;
+  REQUIRE(events.WaitFor("/tasks/exit", "r19").event().UnpackTo(&dead_exit));
+  CHECK(dead_exit.pid() == pids["r19"]);
+  CHECK(dead_exit.exit_status() == 128 + SIGKILL);
   events.WaitFor("/tasks/delete", "r19");
   ctrpb::GetRequest get;
   get.set_container_id("r19");
