@@ -41,6 +41,8 @@ class DaemonFixture {
   const std::string& socket() const { return socket_; }
   std::string Path(const std::string& name) const { return dir_.Sub(name); }
   std::string StateDir() const { return dir_.Sub("state"); }
+  // The busybox root filesystem tasks mount.
+  const std::string& rootfs() const { return rootfs_; }
 
   std::shared_ptr<grpc::Channel> NewChannel() const;
   ctrpb::Namespaces::Stub& namespaces() { return *namespaces_; }
