@@ -1,8 +1,5 @@
 // berth-shim: start | serve | delete. See shim/daemon.h and shim/bootstrap.h.
 #include <malloc.h>
-// The low-level SHA-256 functions, deprecated in OpenSSL 3 in favour of EVP.
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -36,21 +33,6 @@ extern "C" unsigned __real_gpr_cpu_num_cores(void);
 extern "C" unsigned __wrap_gpr_cpu_num_cores(void) {
   unsigned cpus = __real_gpr_cpu_num_cores();
   return cpus < kShimGrpcCpus ? cpus : kShimGrpcCpus;
-}
-
-// OpenSSL 3's one-shot SHA256() goes through EVP_Q_digest, which
-// initializes the whole library (providers, name maps, error strings) for
-// the one digest the shim needs, its socket name (shim_options.cc).
-// Linked with -Wl,--wrap=SHA256, the shim computes it with the low-level
-// SHA256_Init/Update/Final, which compute it directly.
-extern "C" unsigned char* __wrap_SHA256(const unsigned char* data, size_t n, unsigned char* md) {
-  static unsigned char own[SHA256_DIGEST_LENGTH];  // SHA256()'s contract for md == NULL
-  if (md == nullptr) md = own;
-  SHA256_CTX ctx;
-  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, data, n) != 1 || SHA256_Final(md, &ctx) != 1) {
-    return nullptr;
-  }
-  return md;
 }
 
 int main(int argc, char** argv) {

@@ -1,6 +1,11 @@
 #include "shim/shim_options.h"
 
 #include <fmt/format.h>
+// The low-level SHA-256 functions, deprecated in OpenSSL 3 in favour of EVP:
+// SHA256() and EVP initialize the whole library (providers, name maps, error
+// strings) for the one digest the shim needs, its socket name; these
+// compute it directly (bench/RESULTS-shim-memory.md).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 #include <unistd.h>
 
@@ -40,7 +45,10 @@ namespace {
 std::string Hash(const ShimOptions& options) {
   std::string key = options.ns + "/" + options.id + "/" + options.bundle;
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, key.data(), key.size());
+  SHA256_Final(digest, &ctx);
   std::string hex;
   for (int i = 0; i < 12; ++i) hex += fmt::format("{:02x}", digest[i]);
   return hex;

@@ -621,14 +621,16 @@ void TaskManager::RestoreOne(const Bundle& bundle, bool recorded) {
   if (!cleanup.ok()) {
     log::Warnf("task {}/{}: clean up after its shim: {}", bundle.ns, bundle.id,
                cleanup.status().ToString());
-  } else if (recorded) {
-    log::Warnf("task {}/{}: shim was gone; exit status {}", bundle.ns, bundle.id,
-               cleanup->exit_status);
-    PublishExitAndDelete(bundle, cleanup->pid, cleanup->exit_status, cleanup->exited_at);
   }
   absl::Status removed = RemoveTask(bundle);
   if (!removed.ok() && !(absl::IsNotFound(removed) && !recorded)) {
     log::Warnf("task {}/{}: remove: {}", bundle.ns, bundle.id, removed.ToString());
+  }
+  // Published once the task is gone, as Delete does.
+  if (cleanup.ok() && recorded) {
+    log::Warnf("task {}/{}: shim was gone; exit status {}", bundle.ns, bundle.id,
+               cleanup->exit_status);
+    PublishExitAndDelete(bundle, cleanup->pid, cleanup->exit_status, cleanup->exited_at);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <memory>
 
 #include "common/logger.h"
 #include "common/status.h"
@@ -345,10 +346,11 @@ void IoHub::Unwatch(int fd) {
 
 void IoHub::ReadOutput(Process& process, Output& output,
                        std::vector<std::function<void()>>& after) {
-  static thread_local std::string buffer(kReadChunk, '\0');
+  // Not zero-filled: only the pages a read fills are ever touched.
+  static thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
   // A few reads per wakeup, so one chatty process cannot starve the rest.
   for (int round = 0; round < 4; ++round) {
-    ssize_t n = ::read(output.fd.get(), buffer.data(), buffer.size());
+    ssize_t n = ::read(output.fd.get(), buffer.get(), kReadChunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
     if (n <= 0) {
@@ -356,7 +358,7 @@ void IoHub::ReadOutput(Process& process, Output& output,
       CloseOutput(process, output, after);
       return;
     }
-    std::string_view data(buffer.data(), static_cast<size_t>(n));
+    std::string_view data(buffer.get(), static_cast<size_t>(n));
     if (process.log) {
       absl::Status written =
           process.log->Write(output.stream, data, std::chrono::system_clock::now());
@@ -366,7 +368,7 @@ void IoHub::ReadOutput(Process& process, Output& output,
       bool wanted = output.stream == Stream::kStdout ? wants.first : wants.second;
       if (wanted) sink->OnOutput(output.stream, data);
     }
-    if (static_cast<size_t>(n) < buffer.size()) return;
+    if (static_cast<size_t>(n) < kReadChunk) return;
   }
 }
 

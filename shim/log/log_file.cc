@@ -16,6 +16,8 @@ namespace {
 // A batch past this is written before more is added: memory stays bounded
 // when one call hands over a huge chunk.
 constexpr size_t kMaxBatch = 1 << 20;
+// More than one read's worth of records (64 KiB of plain text makes ~110 KiB).
+constexpr size_t kKeptBatchCapacity = 256 << 10;
 
 // docker's json-file and containerd's CRI logger both create with 0640.
 constexpr mode_t kLogFileMode = 0640;
@@ -73,7 +75,13 @@ absl::Status LogFile::EndRecord(size_t begin) {
   return absl::OkStatus();
 }
 
-absl::Status LogFile::Flush() { return WriteOut(batch_.size()); }
+absl::Status LogFile::Flush() {
+  absl::Status status = WriteOut(batch_.size());
+  // A burst (a huge chunk, or one full of escapes) leaves a large buffer
+  // behind; a shim that idles afterwards should not keep it.
+  if (batch_.capacity() > kKeptBatchCapacity) std::string().swap(batch_);
+  return status;
+}
 
 absl::Status LogFile::WriteOut(size_t n) {
   const char* p = batch_.data();
