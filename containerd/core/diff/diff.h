@@ -1,0 +1,89 @@
+// Applying OCI image layers onto a directory, and writing one back from an
+// overlayfs upper directory. Transport-free: callers hand in file
+// descriptors and directories; nothing here knows about registries or
+// snapshotters.
+//
+// Extraction never writes outside `root`: every lookup goes through
+// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from a descriptor of the
+// root, the last component is never followed, names that climb out with ".."
+// are refused, and absolute names are taken relative to the root (as
+// containerd's pkg/archive does). Symlinks met on the way resolve as they
+// would inside a chroot of the root, so `evil -> /` then `evil/etc/x` writes
+// <root>/etc/x. On error the root is left half-written; the caller discards it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace berth::containerd::diff {
+
+enum class Compression { kNone, kGzip, kZstd };
+
+// "none", "gzip", "zstd".
+const char* CompressionName(Compression compression);
+
+enum class WhiteoutMode {
+  // `root` is an overlayfs upper directory: `.wh.NAME` becomes a 0:0
+  // character device NAME, `.wh..wh..opq` sets trusted.overlay.opaque=y on
+  // its directory. Needs CAP_MKNOD and CAP_SYS_ADMIN (trusted.* xattrs).
+  kOverlay,
+  // `root` holds every lower layer already: `.wh.NAME` removes NAME (and all
+  // below it); `.wh..wh..opq` removes the directory's children that this
+  // layer did not write.
+  kDelete,
+};
+
+struct ApplyOptions {
+  WhiteoutMode whiteouts = WhiteoutMode::kOverlay;
+  // Character and block devices in the layer are created when true and
+  // refused (InvalidArgument naming the entry) when false. FIFOs are always
+  // allowed.
+  bool allow_devices = false;
+};
+
+struct ApplyResult {
+  // "sha256:<hex>" of the uncompressed tar stream, trailing bytes included:
+  // the layer's diff_id in the image config.
+  std::string diff_id;
+  int64_t uncompressed_size = 0;
+  // "sha256:<hex>" and size of the bytes read from the descriptor: the
+  // layer's digest in the manifest.
+  std::string digest;
+  int64_t size = 0;
+  // What the stream turned out to be, detected from its first bytes.
+  Compression compression = Compression::kNone;
+};
+
+// Reads a tar layer (plain, gzip or zstd, detected from the bytes) from
+// `layer_fd` until EOF and applies it onto the existing directory `root`.
+// Ownership (lchown), modes, mtimes, xattrs (PAX SCHILY.xattr.*), hardlinks
+// within the layer's root and symlinks (stored as given) are kept.
+// Errors: InvalidArgument for an entry that escapes the root, a bad
+// whiteout, or a refused device; DataLoss for a truncated or corrupt stream;
+// the entry's name is in the message. libarchive does not check the gzip
+// trailer's CRC: callers compare `digest` with the manifest's.
+absl::StatusOr<ApplyResult> ApplyLayer(int layer_fd, const std::string& root,
+                                       const ApplyOptions& options);
+
+struct LayerDigests {
+  // "sha256:<hex>" and size of the uncompressed tar.
+  std::string diff_id;
+  int64_t uncompressed_size = 0;
+  // "sha256:<hex>" and size of what was written to the descriptor (equal to
+  // the above for Compression::kNone).
+  std::string digest;
+  int64_t size = 0;
+};
+
+// Writes the overlayfs upper directory `upper` as a layer tar to `out_fd`:
+// entries sorted by name, ownership, modes, mtimes and xattrs kept (except
+// trusted.overlay.*, user.overlay.* and security.selinux), hardlinks within
+// the tree as tar hardlinks, 0:0 character devices as `.wh.NAME` and opaque
+// directories followed by their `.wh..wh..opq`. Output is deterministic for
+// a given tree (gzip without a timestamp).
+absl::StatusOr<LayerDigests> WriteLayerFromUpper(const std::string& upper, int out_fd,
+                                                 Compression compression);
+
+}  // namespace berth::containerd::diff
