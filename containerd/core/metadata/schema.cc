@@ -79,6 +79,36 @@ CREATE TABLE task_bundles (
   FOREIGN KEY (namespace, container_id) REFERENCES containers (namespace, id) ON DELETE RESTRICT
 ) STRICT;
 )sql",
+    // 2: snapshots (containerd core/metadata/snapshot.go). One table for every
+    // snapshotter; `id` names the snapshot's directory under its snapshotter's
+    // root and is never reused (AUTOINCREMENT), so a directory left behind by
+    // a crash can never be mistaken for a new snapshot's. A parent is a key
+    // of the same snapshotter and namespace and cannot be deleted while it
+    // has children.
+    R"sql(
+CREATE TABLE snapshots (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  snapshotter TEXT NOT NULL,
+  namespace TEXT NOT NULL REFERENCES namespaces (name) ON DELETE RESTRICT,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('view', 'active', 'committed')),
+  parent TEXT,  -- NULL: no parent
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (snapshotter, namespace, key),
+  FOREIGN KEY (snapshotter, namespace, parent)
+    REFERENCES snapshots (snapshotter, namespace, key) ON DELETE RESTRICT
+) STRICT;
+
+CREATE INDEX snapshots_by_parent ON snapshots (snapshotter, namespace, parent);
+
+CREATE TABLE snapshot_labels (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (snapshot_id, key)
+) STRICT;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion,
