@@ -137,16 +137,8 @@ bool ToTaskEvent(const shimpb::Event& e, google::protobuf::Any* out) {
   return true;
 }
 
-// The root the task runs on, checked before anything is made: mounts from
-// the request, else the container's snapshot, else an absolute root.path.
-absl::Status CheckRootfs(const metadata::Container& c, const pb::CreateTaskRequest& request) {
-  if (request.rootfs_size() > 0) return absl::OkStatus();
-  if (!c.snapshot_key.empty()) {
-    return FailedPreconditionf(
-        "container {}: snapshot {:?} of snapshotter {:?} cannot be mounted: this daemon has no "
-        "snapshotter yet; pass rootfs mounts to Tasks.Create",
-        c.id, c.snapshot_key, c.snapshotter);
-  }
+// Without mounts, the spec's root.path must be absolute.
+absl::Status CheckRootPath(const metadata::Container& c) {
   nlohmann::json spec = nlohmann::json::parse(c.spec, nullptr, false);
   if (spec.is_discarded() || !spec.is_object()) {
     return InvalidArgumentf("container {}: spec is not a JSON object", c.id);
@@ -169,10 +161,12 @@ absl::Status CheckRootfs(const metadata::Container& c, const pb::CreateTaskReque
 }  // namespace
 
 TaskManager::TaskManager(TaskManagerOptions options, metadata::Store* store,
-                         events::Exchange* exchange, const ShimLaunchOptions& launch)
+                         events::Exchange* exchange, const ShimLaunchOptions& launch,
+                         const snapshots::SnapshotterSet* snapshotters)
     : options_(std::move(options)),
       store_(store),
       exchange_(exchange),
+      snapshotters_(snapshotters),
       shims_(std::make_unique<ShimManager>(
           launch, [this](const Bundle& b, const shimpb::Event& e) { OnShimEvent(b, e); },
           [this](const Bundle& b) { OnShimGone(b); })),
@@ -222,6 +216,35 @@ absl::StatusOr<std::string> TaskManager::ResolveRuntime(const std::string& name)
                           name);
 }
 
+absl::StatusOr<std::vector<pb::Mount>> TaskManager::RootfsMounts(
+    const std::string& ns, const metadata::Container& c, const pb::CreateTaskRequest& request) {
+  if (request.rootfs_size() > 0) return std::vector<pb::Mount>(request.rootfs().begin(),
+                                                               request.rootfs().end());
+  if (c.snapshot_key.empty()) {
+    BERTH_RETURN_IF_ERROR(CheckRootPath(c));
+    return std::vector<pb::Mount>();
+  }
+  if (snapshotters_ == nullptr) {
+    return FailedPreconditionf("container {}: snapshot {:?}: this daemon has no snapshotters", c.id,
+                               c.snapshot_key);
+  }
+  BERTH_ASSIGN_OR_RETURN(snapshots::Snapshotter * sn, snapshotters_->Get(c.snapshotter));
+  absl::StatusOr<std::vector<snapshots::Mount>> mounts = sn->Mounts(ns, c.snapshot_key);
+  if (!mounts.ok()) {
+    return WithContext(mounts.status(), fmt::format("container {}: rootfs from snapshot {}", c.id,
+                                                    c.snapshot_key));
+  }
+  std::vector<pb::Mount> out;
+  for (const snapshots::Mount& m : *mounts) {
+    pb::Mount& p = out.emplace_back();
+    p.set_type(m.type);
+    p.set_source(m.source);
+    p.set_target(m.target);
+    for (const std::string& o : m.options) p.add_options(o);
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> TaskManager::RuntimeFor(const std::string& ns, const std::string& id) {
   absl::StatusOr<metadata::Container> c = store_->ViewValue(
       [&](metadata::Transaction& tx) { return metadata::ContainerStore(tx, ns).Get(id); });
@@ -244,7 +267,7 @@ absl::StatusOr<pb::CreateTaskResponse> TaskManager::Create(const std::string& ns
                          store_->ViewValue([&](metadata::Transaction& tx) {
                            return metadata::ContainerStore(tx, ns).Get(id);
                          }));
-  BERTH_RETURN_IF_ERROR(CheckRootfs(container, request));
+  BERTH_ASSIGN_OR_RETURN(std::vector<pb::Mount> rootfs, RootfsMounts(ns, container, request));
   BERTH_ASSIGN_OR_RETURN(std::string runtime, ResolveRuntime(container.runtime.name));
   if (shims_->Get(ns, id) != nullptr) return AlreadyExistsf("task {}: already exists", id);
 
@@ -270,7 +293,7 @@ absl::StatusOr<pb::CreateTaskResponse> TaskManager::Create(const std::string& ns
   shimpb::CreateRequest create;
   create.set_id(id);
   create.set_bundle(bundle->path);
-  for (const pb::Mount& m : request.rootfs()) {
+  for (const pb::Mount& m : rootfs) {
     shimpb::Mount* out = create.add_rootfs();
     out->set_type(m.type());
     out->set_source(m.source());

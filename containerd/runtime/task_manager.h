@@ -18,7 +18,9 @@
 #include "absl/status/statusor.h"
 #include "berth/containerd/v1/tasks.pb.h"
 #include "containerd/core/events/exchange.h"
+#include "containerd/core/metadata/containers.h"
 #include "containerd/core/metadata/store.h"
+#include "containerd/core/snapshots/snapshotter_set.h"
 #include "containerd/runtime/shim_manager.h"
 
 namespace berth::containerd {
@@ -38,8 +40,10 @@ class TaskManager {
  public:
   using Process = berth::containerd::v1::Process;
 
+  // `snapshotters` gives a container's snapshot its mounts; may be null.
   TaskManager(TaskManagerOptions options, metadata::Store* store, events::Exchange* exchange,
-              const ShimLaunchOptions& launch);
+              const ShimLaunchOptions& launch,
+              const snapshots::SnapshotterSet* snapshotters = nullptr);
   ~TaskManager();
 
   // The binary that runs containers of runtime `name`; InvalidArgument if
@@ -100,10 +104,16 @@ class TaskManager {
   void PublishExitAndDelete(const Bundle& bundle, uint32_t pid, uint32_t status,
                             const std::string& exited_at);
   absl::StatusOr<Process> State(ShimHandle& shim, const std::string& exec_id);
+  // The mounts the task's root is made of: the request's, else the
+  // container's snapshot's, else none (the spec's absolute root.path).
+  absl::StatusOr<std::vector<berth::containerd::v1::Mount>> RootfsMounts(
+      const std::string& ns, const metadata::Container& container,
+      const berth::containerd::v1::CreateTaskRequest& request);
 
   const TaskManagerOptions options_;
   metadata::Store* const store_;
   events::Exchange* const exchange_;
+  const snapshots::SnapshotterSet* const snapshotters_;
   std::unique_ptr<ShimManager> shims_;
 
   std::mutex gone_mu_;

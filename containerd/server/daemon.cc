@@ -9,9 +9,12 @@
 #include "common/logger.h"
 #include "common/status.h"
 #include "containerd/core/metadata/namespaces.h"
+#include "containerd/core/snapshots/native.h"
+#include "containerd/core/snapshots/overlay.h"
 #include "containerd/services/containers_service.h"
 #include "containerd/services/events_service.h"
 #include "containerd/services/namespaces_service.h"
+#include "containerd/services/snapshots_service.h"
 #include "containerd/services/tasks_service.h"
 #include "containerd/services/version_service.h"
 
@@ -37,6 +40,27 @@ std::string Dirname(const std::string& path) {
   return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// overlayfs where the kernel mounts it on this filesystem (the default),
+// and native (copies) always.
+absl::StatusOr<std::unique_ptr<snapshots::SnapshotterSet>> OpenSnapshotters(
+    const std::string& root, metadata::Store* store) {
+  auto set = std::make_unique<snapshots::SnapshotterSet>();
+  std::string dir = JoinPath(root, "snapshots");
+  BERTH_RETURN_IF_ERROR(MkdirAll(dir, 0700));
+  bool overlay = snapshots::OverlaySupported(dir);
+  if (overlay) {
+    BERTH_ASSIGN_OR_RETURN(auto sn,
+                           snapshots::OverlaySnapshotter::Open(JoinPath(dir, "overlayfs"), store));
+    set->Add(std::move(sn), /*is_default=*/true);
+  } else {
+    log::Warnf("overlayfs is not available under {}: the native snapshotter is the default", dir);
+  }
+  BERTH_ASSIGN_OR_RETURN(auto native,
+                         snapshots::NativeSnapshotter::Open(JoinPath(dir, "native"), store));
+  set->Add(std::move(native), /*is_default=*/!overlay);
+  return set;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
@@ -52,6 +76,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
       d->store_, metadata::Store::Open(JoinPath(config.root, std::string(metadata::kDatabaseFile))));
   BERTH_RETURN_IF_ERROR(metadata::EnsureNamespace(*d->store_, metadata::kDefaultNamespace));
   d->exchange_ = std::make_unique<events::Exchange>();
+  BERTH_ASSIGN_OR_RETURN(d->snapshotters_, OpenSnapshotters(config.root, d->store_.get()));
 
   TaskManagerOptions options;
   options.state_dir = config.TasksDir();
@@ -62,8 +87,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   launch.runtime_root = config.RuntimeRoot();
   launch.socket_dir = config.SocketDir();
   launch.daemon_address = "unix://" + socket;
-  d->tasks_ =
-      std::make_unique<TaskManager>(options, d->store_.get(), d->exchange_.get(), launch);
+  d->tasks_ = std::make_unique<TaskManager>(options, d->store_.get(), d->exchange_.get(), launch,
+                                            d->snapshotters_.get());
   // Before serving: a client's first List sees every task that survived.
   BERTH_RETURN_IF_ERROR(WithContext(d->tasks_->Restore(), "restore tasks"));
 
@@ -74,6 +99,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
       std::make_unique<services::ContainersService>(d->store_.get(), d->exchange_.get()));
   d->services_.push_back(std::make_unique<services::TasksService>(d->tasks_.get()));
   d->services_.push_back(std::make_unique<services::EventsService>(d->exchange_.get()));
+  d->services_.push_back(std::make_unique<services::SnapshotsService>(d->snapshotters_.get()));
   grpcutil::EnableServerReflection();
   grpcutil::ServerOptions server;
   server.path = socket;

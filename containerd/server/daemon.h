@@ -12,6 +12,7 @@
 #include "common/unique_fd.h"
 #include "containerd/core/events/exchange.h"
 #include "containerd/core/metadata/store.h"
+#include "containerd/core/snapshots/snapshotter_set.h"
 #include "containerd/runtime/task_manager.h"
 #include "containerd/server/daemon_config.h"
 
@@ -34,6 +35,7 @@ class Daemon {
   UniqueFd lock_;
   std::unique_ptr<metadata::Store> store_;
   std::unique_ptr<events::Exchange> exchange_;
+  std::unique_ptr<snapshots::SnapshotterSet> snapshotters_;
   std::unique_ptr<TaskManager> tasks_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;

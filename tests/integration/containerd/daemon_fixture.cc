@@ -117,6 +117,7 @@ void DaemonFixture::Connect() {
   tasks_ = ctrpb::Tasks::NewStub(channel);
   events_ = ctrpb::Events::NewStub(channel);
   version_ = ctrpb::Version::NewStub(channel);
+  snapshots_ = ctrpb::Snapshots::NewStub(channel);
 }
 
 void DaemonFixture::CleanNamespace(const std::string& ns) {

@@ -15,6 +15,7 @@
 #include "berth/containerd/v1/containers.grpc.pb.h"
 #include "berth/containerd/v1/events.grpc.pb.h"
 #include "berth/containerd/v1/namespaces.grpc.pb.h"
+#include "berth/containerd/v1/snapshots.grpc.pb.h"
 #include "berth/containerd/v1/tasks.grpc.pb.h"
 #include "berth/containerd/v1/version.grpc.pb.h"
 #include "common/scoped_pid.h"
@@ -50,6 +51,7 @@ class DaemonFixture {
   ctrpb::Tasks::Stub& tasks() { return *tasks_; }
   ctrpb::Events::Stub& events() { return *events_; }
   ctrpb::Version::Stub& version() { return *version_; }
+  ctrpb::Snapshots::Stub& snapshots() { return *snapshots_; }
 
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
@@ -94,6 +96,7 @@ class DaemonFixture {
   std::unique_ptr<ctrpb::Tasks::Stub> tasks_;
   std::unique_ptr<ctrpb::Events::Stub> events_;
   std::unique_ptr<ctrpb::Version::Stub> version_;
+  std::unique_ptr<ctrpb::Snapshots::Stub> snapshots_;
 };
 
 // Reads events from a Subscribe stream on a thread of its own.

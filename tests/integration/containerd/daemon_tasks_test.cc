@@ -214,7 +214,7 @@ TEST_CASE("bad task requests get a clear status and leave nothing behind", "[con
   CHECK_FALSE(s.ok());
   CHECK_THAT(s.error_message(), Catch::Contains("/no/such/binary"));
 
-  // A snapshot the daemon cannot mount yet.
+  // A snapshot that does not exist.
   ctrpb::CreateContainerRequest snap;
   *snap.mutable_container() = f.ContainerRecord("snap", {"true"});
   snap.mutable_container()->set_snapshotter("overlayfs");
@@ -223,7 +223,7 @@ TEST_CASE("bad task requests get a clear status and leave nothing behind", "[con
   ctrpb::CreateTaskRequest from_snapshot;
   from_snapshot.set_container_id("snap");
   s = f.CreateTask(from_snapshot);
-  CHECK(s.error_code() == StatusCode::FAILED_PRECONDITION);
+  CHECK(s.error_code() == StatusCode::NOT_FOUND);
   CHECK_THAT(s.error_message(), Catch::Contains("snap-key"));
   CHECK_FALSE(PathExists(f.StateDir() + "/tasks/default/snap"));
 
