@@ -12,6 +12,7 @@
 #include "containerd/core/snapshots/native.h"
 #include "containerd/core/snapshots/overlay.h"
 #include "containerd/services/containers_service.h"
+#include "containerd/services/content_service.h"
 #include "containerd/services/events_service.h"
 #include "containerd/services/namespaces_service.h"
 #include "containerd/services/snapshots_service.h"
@@ -76,6 +77,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
       d->store_, metadata::Store::Open(JoinPath(config.root, std::string(metadata::kDatabaseFile))));
   BERTH_RETURN_IF_ERROR(metadata::EnsureNamespace(*d->store_, metadata::kDefaultNamespace));
   d->exchange_ = std::make_unique<events::Exchange>();
+  BERTH_ASSIGN_OR_RETURN(d->content_, content::Store::Open(JoinPath(config.root, "content")));
   BERTH_ASSIGN_OR_RETURN(d->snapshotters_, OpenSnapshotters(config.root, d->store_.get()));
 
   TaskManagerOptions options;
@@ -100,6 +102,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   d->services_.push_back(std::make_unique<services::TasksService>(d->tasks_.get()));
   d->services_.push_back(std::make_unique<services::EventsService>(d->exchange_.get()));
   d->services_.push_back(std::make_unique<services::SnapshotsService>(d->snapshotters_.get()));
+  d->services_.push_back(std::make_unique<services::ContentService>(d->content_.get()));
   grpcutil::EnableServerReflection();
   grpcutil::ServerOptions server;
   server.path = socket;

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
+#include "containerd/core/content/store.h"
 #include "containerd/core/events/exchange.h"
 #include "containerd/core/metadata/store.h"
 #include "containerd/core/snapshots/snapshotter_set.h"
@@ -35,6 +36,7 @@ class Daemon {
   UniqueFd lock_;
   std::unique_ptr<metadata::Store> store_;
   std::unique_ptr<events::Exchange> exchange_;
+  std::unique_ptr<content::Store> content_;
   std::unique_ptr<snapshots::SnapshotterSet> snapshotters_;
   std::unique_ptr<TaskManager> tasks_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

@@ -118,6 +118,7 @@ void DaemonFixture::Connect() {
   events_ = ctrpb::Events::NewStub(channel);
   version_ = ctrpb::Version::NewStub(channel);
   snapshots_ = ctrpb::Snapshots::NewStub(channel);
+  content_ = ctrpb::Content::NewStub(channel);
 }
 
 void DaemonFixture::CleanNamespace(const std::string& ns) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "berth/containerd/v1/containers.grpc.pb.h"
+#include "berth/containerd/v1/content.grpc.pb.h"
 #include "berth/containerd/v1/events.grpc.pb.h"
 #include "berth/containerd/v1/namespaces.grpc.pb.h"
 #include "berth/containerd/v1/snapshots.grpc.pb.h"
@@ -52,6 +53,7 @@ class DaemonFixture {
   ctrpb::Events::Stub& events() { return *events_; }
   ctrpb::Version::Stub& version() { return *version_; }
   ctrpb::Snapshots::Stub& snapshots() { return *snapshots_; }
+  ctrpb::Content::Stub& content() { return *content_; }
 
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
@@ -97,6 +99,7 @@ class DaemonFixture {
   std::unique_ptr<ctrpb::Events::Stub> events_;
   std::unique_ptr<ctrpb::Version::Stub> version_;
   std::unique_ptr<ctrpb::Snapshots::Stub> snapshots_;
+  std::unique_ptr<ctrpb::Content::Stub> content_;
 };
 
 // Reads events from a Subscribe stream on a thread of its own.
