@@ -160,7 +160,8 @@ absl::Status ExportOci(const content::Store& content, const std::vector<Image>& 
   BERTH_RETURN_IF_ERROR(tar.AddDirectory("blobs"));
   BERTH_RETURN_IF_ERROR(tar.AddDirectory("blobs/sha256"));
   for (const auto& [digest, size] : collector.blobs()) {
-    BERTH_RETURN_IF_ERROR(WriteBlobEntry(content, tar, "blobs/sha256/" + digest.hex(), digest, size));
+    BERTH_RETURN_IF_ERROR(
+        WriteBlobEntry(content, tar, "blobs/sha256/" + digest.hex(), digest, size));
   }
   BERTH_RETURN_IF_ERROR(tar.AddFile("index.json", IndexJson(index)));
   if (!docker.empty()) {

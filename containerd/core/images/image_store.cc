@@ -83,17 +83,17 @@ absl::Status ImageStore::ValidateNamespace() const {
 }
 
 absl::StatusOr<std::optional<Image>> ImageStore::Read(std::string_view name) {
-  BERTH_ASSIGN_OR_RETURN(
-      Statement stmt,
-      tx_.db().Prepare(
-          fmt::format("SELECT {} FROM images WHERE namespace = ? AND name = ?", kColumns)));
+  BERTH_ASSIGN_OR_RETURN(Statement stmt,
+                         tx_.db().Prepare(fmt::format(
+                             "SELECT {} FROM images WHERE namespace = ? AND name = ?", kColumns)));
   BERTH_RETURN_IF_ERROR(stmt.BindAll(ns_, name));
   BERTH_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<Image>();
   BERTH_ASSIGN_OR_RETURN(Image image, ReadRow(stmt));
   BERTH_ASSIGN_OR_RETURN(
       Statement labels,
-      tx_.db().Prepare("SELECT key, value FROM image_labels WHERE namespace = ? AND image_name = ?"));
+      tx_.db().Prepare(
+          "SELECT key, value FROM image_labels WHERE namespace = ? AND image_name = ?"));
   BERTH_RETURN_IF_ERROR(labels.BindAll(ns_, name));
   for (;;) {
     BERTH_ASSIGN_OR_RETURN(bool more, labels.Step());
@@ -148,9 +148,8 @@ absl::StatusOr<std::vector<Image>> ImageStore::List(const std::vector<std::strin
   std::map<std::string, size_t, std::less<>> index;
   {
     BERTH_ASSIGN_OR_RETURN(
-        Statement stmt,
-        tx_.db().Prepare(
-            fmt::format("SELECT {} FROM images WHERE namespace = ? ORDER BY name", kColumns)));
+        Statement stmt, tx_.db().Prepare(fmt::format(
+                            "SELECT {} FROM images WHERE namespace = ? ORDER BY name", kColumns)));
     BERTH_RETURN_IF_ERROR(stmt.BindAll(ns_));
     for (;;) {
       BERTH_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -51,18 +51,16 @@ absl::StatusOr<std::vector<DockerEntry>> ParseDockerManifest(std::string_view te
 }
 
 // Whether `ref` is more than a bare tag.
-bool IsFullName(std::string_view ref) {
-  return ref.find_first_of("/:@") != std::string_view::npos;
-}
+bool IsFullName(std::string_view ref) { return ref.find_first_of("/:@") != std::string_view::npos; }
 
 class Importer {
  public:
   Importer(const content::Store& content, const ImportOptions& options)
       : content_(content), options_(options) {
-    nonce_ = content::Digest::Of(fmt::format("{}-{}", getpid(),
-                                             metadata::ToUnixNanos(metadata::Now())))
-                 .hex()
-                 .substr(0, 12);
+    nonce_ =
+        content::Digest::Of(fmt::format("{}-{}", getpid(), metadata::ToUnixNanos(metadata::Now())))
+            .hex()
+            .substr(0, 12);
   }
 
   absl::Status ReadArchive(int fd);
@@ -326,8 +324,12 @@ absl::StatusOr<std::map<std::string, Descriptor>> Importer::ImportDocker() {
     Manifest m;
     m.media_type = std::string(kMediaTypeOciManifest);
     BERTH_ASSIGN_OR_RETURN(BlobRef config_blob, WriteBlob(*config_data));
-    m.config = Descriptor{std::string(kMediaTypeOciConfig), config_blob.digest, config_blob.size,
-                          {}, {}, std::nullopt};
+    m.config = Descriptor{std::string(kMediaTypeOciConfig),
+                          config_blob.digest,
+                          config_blob.size,
+                          {},
+                          {},
+                          std::nullopt};
     for (size_t i = 0; i < e.layers.size(); ++i) {
       std::string path = Resolve(CleanPath(e.layers[i]));
       while (path.starts_with("/")) path.erase(0, 1);
@@ -348,17 +350,20 @@ absl::StatusOr<std::map<std::string, Descriptor>> Importer::ImportDocker() {
                    magic[3] == 0xfd) {
           media_type = std::string(kMediaTypeOciLayerZstd);
         } else {
-          return DataLoss(fmt::format("layer {}: digest {} does not match diff_id {}",
-                                      e.layers[i], blob.digest.str(),
-                                      config->diff_ids[i].str()));
+          return DataLoss(fmt::format("layer {}: digest {} does not match diff_id {}", e.layers[i],
+                                      blob.digest.str(), config->diff_ids[i].str()));
         }
       }
       m.layers.push_back(Descriptor{media_type, blob.digest, blob.size, {}, {}, std::nullopt});
     }
     std::string manifest = ManifestJson(m);
     BERTH_ASSIGN_OR_RETURN(BlobRef manifest_blob, WriteBlob(manifest));
-    Descriptor target{std::string(kMediaTypeOciManifest), manifest_blob.digest,
-                      manifest_blob.size, {}, {}, std::nullopt};
+    Descriptor target{std::string(kMediaTypeOciManifest),
+                      manifest_blob.digest,
+                      manifest_blob.size,
+                      {},
+                      {},
+                      std::nullopt};
     for (const std::string& name : e.repo_tags) out[name] = target;
   }
   return out;

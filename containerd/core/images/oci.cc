@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "common/strings.h"
 #include "common/json_util.h"
 #include "common/status.h"
+#include "common/strings.h"
 
 namespace berth::containerd::images {
 namespace {
@@ -123,7 +123,7 @@ absl::StatusOr<Platform> ParsePlatform(std::string_view text) {
     if (part.empty()) return InvalidArgumentf("platform {:?}: empty part", text);
   }
   Platform p;
-  static constexpr std::string_view kOses[] = {"linux",   "windows", "darwin", "freebsd",
+  static constexpr std::string_view kOses[] = {"linux",   "windows", "darwin",  "freebsd",
                                                "netbsd",  "openbsd", "solaris", "illumos",
                                                "android", "ios",     "js",      "wasip1"};
   std::string first = absl::AsciiStrToLower(parts[0]);
@@ -237,9 +237,10 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view text) {
   Manifest m;
   BERTH_RETURN_IF_ERROR(v.Require("schemaVersion", &m.schema_version));
   if (m.schema_version != 2) {
-    return InvalidArgumentf("manifest.schemaVersion: unsupported version {} (schema1 manifests "
-                            "are not supported)",
-                            m.schema_version);
+    return InvalidArgumentf(
+        "manifest.schemaVersion: unsupported version {} (schema1 manifests "
+        "are not supported)",
+        m.schema_version);
   }
   BERTH_RETURN_IF_ERROR(v.Get("mediaType", &m.media_type));
   if (!m.media_type.empty() && !IsManifestType(m.media_type)) {
@@ -347,8 +348,8 @@ absl::StatusOr<std::string> ReadDescribed(const content::Store& store, const Des
                                  d.digest.str(), data.size(), d.size));
   }
   if (content::Digest::Of(data) != d.digest) {
-    return DataLossf(fmt::format("{} {}: content does not match its digest", d.media_type,
-                                 d.digest.str()));
+    return DataLossf(
+        fmt::format("{} {}: content does not match its digest", d.media_type, d.digest.str()));
   }
   return data;
 }

@@ -108,9 +108,9 @@ struct Manifest {
 };
 
 struct ImageConfig {
-  Platform platform;                       // os, architecture, variant, os.version
-  std::vector<content::Digest> diff_ids;   // rootfs.diff_ids, bottom layer first
-  std::string rootfs_type;                 // "layers"
+  Platform platform;                      // os, architecture, variant, os.version
+  std::vector<content::Digest> diff_ids;  // rootfs.diff_ids, bottom layer first
+  std::string rootfs_type;                // "layers"
 };
 
 // One parse entry point per document; `what` names it in errors.

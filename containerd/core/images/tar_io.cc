@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "common/strings.h"
 #include "common/status.h"
+#include "common/strings.h"
 
 namespace berth::containerd::images::internal {
 namespace {

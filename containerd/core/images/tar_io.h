@@ -17,7 +17,7 @@
 namespace berth::containerd::images::internal {
 
 struct TarEntry {
-  std::string path;         // cleaned: no leading "./" or "/", no trailing '/'
+  std::string path;  // cleaned: no leading "./" or "/", no trailing '/'
   bool regular = false;
   bool directory = false;
   bool symlink = false;

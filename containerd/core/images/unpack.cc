@@ -106,7 +106,7 @@ absl::StatusOr<diff::ApplyResult> ApplyToSnapshot(const content::Store& store,
     // Whiteout devices only mean something where overlayfs reads them: an
     // upper directory, or the bind source of a bottom overlayfs layer.
     apply.whiteouts = (into_upper || (overlay_snapshotter && !temp)) ? diff::WhiteoutMode::kOverlay
-                                                                      : diff::WhiteoutMode::kDelete;
+                                                                     : diff::WhiteoutMode::kDelete;
   }
   return diff::ApplyLayer(fd.get(), dir, apply);
 }
@@ -120,7 +120,8 @@ absl::StatusOr<UnpackResult> Unpack(const content::Store& content_store,
   BERTH_ASSIGN_OR_RETURN(ResolvedImage image, ResolveImage(content_store, target, platform));
   const std::vector<content::Digest>& diff_ids = image.config.diff_ids;
   if (diff_ids.empty()) {
-    return InvalidArgumentf("image {}: no layers to unpack", image.manifest_descriptor.digest.str());
+    return InvalidArgumentf("image {}: no layers to unpack",
+                            image.manifest_descriptor.digest.str());
   }
   std::vector<content::Digest> chain = ChainIds(diff_ids);
   const bool overlay = snapshotter.name() == "overlayfs";
@@ -165,11 +166,12 @@ absl::StatusOr<UnpackResult> Unpack(const content::Store& content_store,
                                              layer.digest.str(), applied->size, applied->digest));
     }
     if (applied->diff_id != diff_ids[i].str()) {
-      return absl::DataLossError(
-          fmt::format("layer {}: diff_id {} does not match the config's {}", layer.digest.str(),
-                      applied->diff_id, diff_ids[i].str()));
+      return absl::DataLossError(fmt::format("layer {}: diff_id {} does not match the config's {}",
+                                             layer.digest.str(), applied->diff_id,
+                                             diff_ids[i].str()));
     }
-    absl::Status s = snapshotter.Commit(ns, chain_id, key, {{std::string(kSnapshotRefLabel), chain_id}});
+    absl::Status s =
+        snapshotter.Commit(ns, chain_id, key, {{std::string(kSnapshotRefLabel), chain_id}});
     if (absl::IsAlreadyExists(s)) {
       // Another unpack of the same layer won the race: its snapshot serves.
       ++result.layers_skipped;

@@ -44,11 +44,11 @@ struct UnpackOptions {
 };
 
 struct UnpackResult {
-  content::Digest chain_id;        // the top layer's chain ID: the snapshot to Prepare on
-  content::Digest config_digest;   // the image's ID
-  Descriptor manifest;             // the manifest that was unpacked
+  content::Digest chain_id;       // the top layer's chain ID: the snapshot to Prepare on
+  content::Digest config_digest;  // the image's ID
+  Descriptor manifest;            // the manifest that was unpacked
   int layers_applied = 0;
-  int layers_skipped = 0;          // already unpacked
+  int layers_skipped = 0;  // already unpacked
 };
 
 // Unpacks `target` (an index or manifest in `content_store`) into

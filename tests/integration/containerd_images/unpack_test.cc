@@ -1,5 +1,7 @@
 // Unpack into real snapshotters, as root, and skopeo interop. Mounts happen
 // only in forked children that unshare their mount namespace first.
+#include "containerd/core/images/unpack.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -16,7 +18,6 @@
 #include "common/json_util.h"
 #include "common/strings.h"
 #include "containerd/core/images/archive.h"
-#include "containerd/core/images/unpack.h"
 #include "containerd/core/snapshots/native.h"
 #include "containerd/core/snapshots/overlay.h"
 #include "tests/integration/runtime/forked_child.h"
@@ -124,7 +125,8 @@ void UnpackAndCheck(bool overlay) {
   CHECK(again.layers_skipped == 3);
   CHECK(again.chain_id == r.chain_id);
 
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) REQUIRE_OK(sn->Remove("default", it->str()));
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    REQUIRE_OK(sn->Remove("default", it->str()));
 }
 
 TEST_CASE("unpack a multi-layer image with the overlayfs snapshotter", "[images][unpack]") {
@@ -142,8 +144,8 @@ Descriptor Put(content::Store& store, std::string_view media_type, const std::st
   REQUIRE_OK(w->Write(data));
   absl::Status s = w->Commit(static_cast<int64_t>(data.size()), d);
   REQUIRE((s.ok() || absl::IsAlreadyExists(s)));
-  return Descriptor{std::string(media_type), d, static_cast<int64_t>(data.size()), {}, {},
-                    std::nullopt};
+  return Descriptor{
+      std::string(media_type), d, static_cast<int64_t>(data.size()), {}, {}, std::nullopt};
 }
 
 TEST_CASE("a layer whose diff_id does not match is rejected", "[images][unpack]") {
@@ -213,12 +215,14 @@ TEST_CASE("skopeo reads our exports and we import skopeo's archives", "[images][
   auto sn = OpenSnapshotter(other, snapshots::OverlaySupported(other.dir.Sub("snapshotter")));
   for (const std::string& tar : {from_skopeo_oci, from_skopeo_docker}) {
     UniqueFd fd(open(tar.c_str(), O_RDONLY | O_CLOEXEC));
-    std::vector<Image> images = ValueOrFail(Import(*other.content, *other.store, "default", fd.get()));
+    std::vector<Image> images =
+        ValueOrFail(Import(*other.content, *other.store, "default", fd.get()));
     REQUIRE(images.size() == 1);
     INFO(images[0].name);
     CHECK(images[0].name.starts_with("example.com/skopeo:"));
     UnpackResult r = ValueOrFail(Unpack(*other.content, *sn, "default", images[0].target));
-    auto mounts = ValueOrFail(sn->View("default", "view-" + images[0].name.substr(19), r.chain_id.str(), {}));
+    auto mounts =
+        ValueOrFail(sn->View("default", "view-" + images[0].name.substr(19), r.chain_id.str(), {}));
     CHECK(InMount(mounts, CheckSampleTree) == "");
   }
 }

@@ -1,3 +1,5 @@
+#include "containerd/core/images/archive.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +14,6 @@
 #include "common/json_util.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
-#include "containerd/core/images/archive.h"
 #include "containerd/core/images/tar_io.h"
 #include "tests/testimage/testimage.h"
 #include "tests/testutil/status_testing.h"
@@ -145,7 +146,8 @@ TEST_CASE("a tarball with a missing or corrupt blob imports nothing", "[images][
   Env env;
   std::string oci = env.dir.Sub("oci.tar");
   testimage::ImageInfo info = ValueOrFail(testimage::CreateOciArchive(oci, SampleImage()));
-  std::string top_layer = "blobs/sha256/" + ValueOrFail(testimage::DigestHex(info.layers[2].digest));
+  std::string top_layer =
+      "blobs/sha256/" + ValueOrFail(testimage::DigestHex(info.layers[2].digest));
   std::string bad = env.dir.Sub("bad.tar");
 
   SECTION("missing layer") {
@@ -218,8 +220,8 @@ Descriptor Put(content::Store& store, std::string_view media_type, const std::st
   REQUIRE_OK(w->Write(data));
   absl::Status s = w->Commit(static_cast<int64_t>(data.size()), d);
   REQUIRE((s.ok() || absl::IsAlreadyExists(s)));
-  return Descriptor{std::string(media_type), d, static_cast<int64_t>(data.size()), {}, {},
-                    std::nullopt};
+  return Descriptor{
+      std::string(media_type), d, static_cast<int64_t>(data.size()), {}, {}, std::nullopt};
 }
 
 TEST_CASE("an index resolves to the manifest of the platform", "[images][oci]") {

@@ -1,10 +1,11 @@
+#include "containerd/core/images/image_store.h"
+
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/strings.h"
-#include "containerd/core/images/image_store.h"
 #include "containerd/core/metadata/namespaces.h"
 #include "tests/testutil/status_testing.h"
 #include "tests/testutil/temp_dir.h"
@@ -15,7 +16,9 @@ namespace {
 using testing::ValueOrFail;
 
 struct Env {
-  Env() : dir("berth-images") { store = ValueOrFail(metadata::Store::Open(dir.Sub("metadata.db"))); }
+  Env() : dir("berth-images") {
+    store = ValueOrFail(metadata::Store::Open(dir.Sub("metadata.db")));
+  }
   absl::StatusOr<Image> Create(const Image& image, const std::string& ns = "default") {
     return store->UpdateValue(
         [&](metadata::Transaction& tx) { return ImageStore(tx, ns).Create(image); });
@@ -81,9 +84,8 @@ TEST_CASE("image records: create, get, update, delete", "[images][store]") {
     CHECK(updated.target.media_type == kMediaTypeOciIndex);
     CHECK(updated.target.digest == content::Digest::Of("m2"));
 
-    updated = ValueOrFail(env.store->UpdateValue([&](metadata::Transaction& tx) {
-      return ImageStore(tx, "default").Update(change, {});
-    }));
+    updated = ValueOrFail(env.store->UpdateValue(
+        [&](metadata::Transaction& tx) { return ImageStore(tx, "default").Update(change, {}); }));
     CHECK(updated.labels == Labels{{"b", "2"}});
 
     CHECK(absl::IsInvalidArgument(env.store->Update([&](metadata::Transaction& tx) {
@@ -96,12 +98,10 @@ TEST_CASE("image records: create, get, update, delete", "[images][store]") {
   }
 
   SECTION("delete") {
-    REQUIRE_OK(env.store->Update([&](metadata::Transaction& tx) {
-      return ImageStore(tx, "default").Delete(image.name);
-    }));
-    CHECK(absl::IsNotFound(env.store->Update([&](metadata::Transaction& tx) {
-      return ImageStore(tx, "default").Delete(image.name);
-    })));
+    REQUIRE_OK(env.store->Update(
+        [&](metadata::Transaction& tx) { return ImageStore(tx, "default").Delete(image.name); }));
+    CHECK(absl::IsNotFound(env.store->Update(
+        [&](metadata::Transaction& tx) { return ImageStore(tx, "default").Delete(image.name); })));
   }
 }
 

@@ -1,8 +1,9 @@
+#include "containerd/core/images/oci.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "containerd/core/images/oci.h"
 #include "tests/testutil/status_testing.h"
 
 namespace berth::containerd::images {
@@ -23,8 +24,10 @@ TEST_CASE("chain IDs follow the image spec's recursion", "[images][oci]") {
   std::vector<content::Digest> chain = ChainIds(diff_ids);
   REQUIRE(chain.size() == 3);
   CHECK(chain[0] == diff_ids[0]);
-  CHECK(chain[1].str() == "sha256:51c0c8ace48498d6f5fee6b0592cc06f2da0f3cbe09c5a34a97dce85c3889676");
-  CHECK(chain[2].str() == "sha256:2fce7f8ce91bcf0a1428b36e1024639fdbd9469eea762dba98aa749631885106");
+  CHECK(chain[1].str() ==
+        "sha256:51c0c8ace48498d6f5fee6b0592cc06f2da0f3cbe09c5a34a97dce85c3889676");
+  CHECK(chain[2].str() ==
+        "sha256:2fce7f8ce91bcf0a1428b36e1024639fdbd9469eea762dba98aa749631885106");
   CHECK(ChainId(diff_ids) == chain[2]);
   CHECK(ChainId({}).empty());
 }
@@ -83,7 +86,8 @@ TEST_CASE("OCI and docker schema2 manifests parse", "[images][oci]") {
 
   SECTION("errors name the JSON path") {
     absl::Status s = ParseManifest(R"({"schemaVersion":2,"config":{"mediaType":"x","size":1,
-        "digest":"sha256:nothex"}})").status();
+        "digest":"sha256:nothex"}})")
+                         .status();
     CHECK(absl::IsInvalidArgument(s));
     CHECK(std::string(s.message()).find("manifest.config.digest") != std::string::npos);
     CHECK(absl::IsInvalidArgument(ParseManifest(R"({"schemaVersion":1})").status()));
