@@ -109,6 +109,30 @@ CREATE TABLE snapshot_labels (
   PRIMARY KEY (snapshot_id, key)
 ) STRICT;
 )sql",
+    // 3: images (containerd core/metadata/images.go): a name bound to the
+    // descriptor of its root manifest or index. The content it points to
+    // lives in the content store; nothing here references it.
+    R"sql(
+CREATE TABLE images (
+  namespace TEXT NOT NULL REFERENCES namespaces (name) ON DELETE RESTRICT,
+  name TEXT NOT NULL,
+  target_media_type TEXT NOT NULL,
+  target_digest TEXT NOT NULL,
+  target_size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, name)
+) STRICT;
+
+CREATE TABLE image_labels (
+  namespace TEXT NOT NULL,
+  image_name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (namespace, image_name, key),
+  FOREIGN KEY (namespace, image_name) REFERENCES images (namespace, name) ON DELETE CASCADE
+) STRICT;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion,

@@ -40,8 +40,9 @@ std::vector<std::string> Tables(sqlite::Connection& db) {
 }
 
 const std::vector<std::string> kTables = {
-    "container_extensions", "container_labels", "containers",      "namespace_labels", "namespaces",
-    "snapshot_labels",      "snapshots",        "sqlite_sequence", "task_bundles"};
+    "container_extensions", "container_labels", "containers",      "image_labels",
+    "images",               "namespace_labels", "namespaces",      "snapshot_labels",
+    "snapshots",            "sqlite_sequence",  "task_bundles"};
 
 TEST_CASE("metadata store: a new database is WAL, versioned and configured", "[metadata][store]") {
   TestStore store;
