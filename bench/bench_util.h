@@ -1,0 +1,61 @@
+// What the daemon benchmarks share: timing and percentiles, finding and
+// removing what a run leaves behind (processes, cgroups, mounts), and CPU
+// accounting of the processes a run starts.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/scoped_pid.h"
+
+namespace berth::bench {
+
+using Clock = std::chrono::steady_clock;
+
+// "<program>: <what>" on stderr.
+void Warn(const std::string& what);
+
+double Ms(Clock::time_point a, Clock::time_point b);
+
+// The value at fraction `p` (0..1) of the sorted values, nearest rank; 0 if
+// there are none.
+double Percentile(std::vector<double> v, double p);
+
+// The last `lines` lines of a file, for error reports.
+std::string Tail(const std::string& path, size_t lines);
+
+// Whether something accepts connections on the unix socket `path`.
+bool Listening(const std::string& path);
+
+// Processes running `exe` (any, if empty) whose command line contains
+// `marker` (arguments joined by spaces, with a trailing one).
+std::vector<pid_t> FindProcesses(const std::string& exe, const std::string& marker);
+
+// Kills every process of the cgroups named `name` under each v1 hierarchy
+// (or the v2 root) and removes them, children first.
+void RemoveCgroup(const std::string& name);
+
+// Cgroups directly under the hierarchies whose name starts with `prefix`.
+std::vector<std::string> CgroupsWithPrefix(const std::string& prefix);
+
+// Unmounts whatever is still mounted under `dir`, deepest first.
+void UnmountUnder(const std::string& dir);
+
+// Spawns `argv` with stdout and stderr to `log` and waits for it through
+// the child reaper (tests/testutil/child_reaper.h).
+absl::StatusOr<ExitStatus> RunLogged(const std::vector<std::string>& argv, const std::string& log,
+                                     std::chrono::milliseconds timeout);
+
+// CPU of the calling thread plus that of every child reaped so far, ms.
+double ReapedCpuMs();
+
+// utime + stime and cutime + cstime of `pid` from /proc/PID/stat, ms (in
+// clock ticks, so sum many before dividing).
+std::pair<double, double> ProcessCpuMs(pid_t pid);
+
+}  // namespace berth::bench
