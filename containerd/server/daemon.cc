@@ -14,6 +14,8 @@
 #include "containerd/services/containers_service.h"
 #include "containerd/services/content_service.h"
 #include "containerd/services/events_service.h"
+#include "containerd/services/images_service.h"
+#include "containerd/core/images/image_store.h"
 #include "containerd/services/namespaces_service.h"
 #include "containerd/services/snapshots_service.h"
 #include "containerd/services/tasks_service.h"
@@ -75,6 +77,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   BERTH_ASSIGN_OR_RETURN(d->lock_, LockRoot(config.root));
   BERTH_ASSIGN_OR_RETURN(
       d->store_, metadata::Store::Open(JoinPath(config.root, std::string(metadata::kDatabaseFile))));
+  d->store_->AddNamespaceUsageCheck(images::ImageStore::UsageCheck());
   BERTH_RETURN_IF_ERROR(metadata::EnsureNamespace(*d->store_, metadata::kDefaultNamespace));
   d->exchange_ = std::make_unique<events::Exchange>();
   BERTH_ASSIGN_OR_RETURN(d->content_, content::Store::Open(JoinPath(config.root, "content")));
@@ -103,6 +106,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   d->services_.push_back(std::make_unique<services::EventsService>(d->exchange_.get()));
   d->services_.push_back(std::make_unique<services::SnapshotsService>(d->snapshotters_.get()));
   d->services_.push_back(std::make_unique<services::ContentService>(d->content_.get()));
+  registry::ClientOptions registry;
+  registry.http.insecure_hosts = config.insecure_registries;
+  registry.credentials_file = config.registry_credentials;
+  d->services_.push_back(std::make_unique<services::ImagesService>(
+      d->store_.get(), d->content_.get(), d->snapshotters_.get(), std::move(registry)));
   grpcutil::EnableServerReflection();
   grpcutil::ServerOptions server;
   server.path = socket;

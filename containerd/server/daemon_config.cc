@@ -36,7 +36,9 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgumentf("config {}: not a JSON object", file);
   }
-  static const char* const kKnown[] = {"default_runtime", "runtimes", "shim", "runtime_root"};
+  static const char* const kKnown[] = {"default_runtime",     "runtimes",
+                                       "shim",                "runtime_root",
+                                       "insecure_registries", "registry_credentials"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
       return InvalidArgumentf("config {}: unknown setting {:?}", file, key);
@@ -45,6 +47,20 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "default_runtime", &config.default_runtime));
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "shim", &config.shim));
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "runtime_root", &config.runtime_root));
+  BERTH_RETURN_IF_ERROR(
+      ReadString(j, file, "registry_credentials", &config.registry_credentials));
+  if (j.contains("insecure_registries")) {
+    const nlohmann::json& hosts = j["insecure_registries"];
+    if (!hosts.is_array()) {
+      return InvalidArgumentf("config {}: insecure_registries: must be an array of hosts", file);
+    }
+    for (const nlohmann::json& host : hosts) {
+      if (!host.is_string()) {
+        return InvalidArgumentf("config {}: insecure_registries: must be an array of hosts", file);
+      }
+      config.insecure_registries.push_back(host.get<std::string>());
+    }
+  }
   if (j.contains("runtimes")) {
     if (!j["runtimes"].is_object()) {
       return InvalidArgumentf("config {}: runtimes: must be an object of name: binary", file);

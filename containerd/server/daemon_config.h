@@ -5,12 +5,15 @@
 //     "default_runtime": "berth-runtime",        // binary for io.containerd.runc.v2
 //     "runtimes": {"runc": "/usr/sbin/runc"},    // more runtime names
 //     "shim": "/usr/bin/berth-shim",             // default: beside this binary, then PATH
-//     "runtime_root": "/run/berth/runtime"       // the runtime's --root
+//     "runtime_root": "/run/berth/runtime",      // the runtime's --root
+//     "insecure_registries": ["myreg:5000"],     // plain HTTP (loopback always is)
+//     "registry_credentials": "/root/.docker/config.json"
 //   }
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -27,6 +30,8 @@ struct DaemonConfig {
   std::map<std::string, std::string> runtimes;
   std::string shim;          // resolved by ResolveShim when empty
   std::string runtime_root;  // empty: STATE/runtime
+  std::vector<std::string> insecure_registries;
+  std::string registry_credentials;  // a docker-style config.json; empty: none
 
   // Under the state dir: bundles, shim sockets.
   std::string TasksDir() const;

@@ -119,6 +119,7 @@ void DaemonFixture::Connect() {
   version_ = ctrpb::Version::NewStub(channel);
   snapshots_ = ctrpb::Snapshots::NewStub(channel);
   content_ = ctrpb::Content::NewStub(channel);
+  images_ = ctrpb::Images::NewStub(channel);
 }
 
 void DaemonFixture::CleanNamespace(const std::string& ns) {

@@ -15,6 +15,7 @@
 #include "berth/containerd/v1/containers.grpc.pb.h"
 #include "berth/containerd/v1/content.grpc.pb.h"
 #include "berth/containerd/v1/events.grpc.pb.h"
+#include "berth/containerd/v1/images.grpc.pb.h"
 #include "berth/containerd/v1/namespaces.grpc.pb.h"
 #include "berth/containerd/v1/snapshots.grpc.pb.h"
 #include "berth/containerd/v1/tasks.grpc.pb.h"
@@ -54,6 +55,7 @@ class DaemonFixture {
   ctrpb::Version::Stub& version() { return *version_; }
   ctrpb::Snapshots::Stub& snapshots() { return *snapshots_; }
   ctrpb::Content::Stub& content() { return *content_; }
+  ctrpb::Images::Stub& images() { return *images_; }
 
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
@@ -100,6 +102,7 @@ class DaemonFixture {
   std::unique_ptr<ctrpb::Version::Stub> version_;
   std::unique_ptr<ctrpb::Snapshots::Stub> snapshots_;
   std::unique_ptr<ctrpb::Content::Stub> content_;
+  std::unique_ptr<ctrpb::Images::Stub> images_;
 };
 
 // Reads events from a Subscribe stream on a thread of its own.

@@ -22,6 +22,7 @@
 #include "common/unique_fd.h"
 #include "containerd/core/registry/client.h"
 #include "tests/testimage/testimage.h"
+#include "tests/testutil/registry_server.h"
 #include "tests/testutil/status_testing.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_env.h"
@@ -33,79 +34,19 @@ using berth::testing::TempDir;
 using berth::testing::ValueOrFail;
 namespace fs = std::filesystem;
 
-constexpr char kRegistryBinary[] = "/usr/bin/docker-registry";
-constexpr char kUser[] = "berth";
-constexpr char kPassword[] = "berth-secret";
-// bcrypt (cost 4, so each request's check is cheap) of kPassword.
-constexpr char kHtpasswd[] = "berth:$2b$04$u2nblto.VGnrpA1TbUo0xuwirviX9oO..5WafskHakiGSP7y9wt06\n";
+constexpr const char* kUser = berth::testing::kRegistryUser;
+constexpr const char* kPassword = berth::testing::kRegistryPassword;
 
-int FreePort() {
-  UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  REQUIRE(getsockname(s.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  return ntohs(addr.sin_port);
-}
-
-// A docker-registry process with its own config and storage; stopped and
-// removed with the object.
-class Registry {
+// The shared test registry, with this suite's helpers.
+class Registry : public berth::testing::RegistryServer {
  public:
-  explicit Registry(bool basic_auth) {
-    if (access(kRegistryBinary, X_OK) != 0) {
-      berth::testing::Skip("docker-registry is not installed (scripts/install-deps.sh)");
-    }
-    port_ = FreePort();
-    std::string config = fmt::format(R"(version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: {}
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:{}
-)",
-                                     storage(), port_);
-    if (basic_auth) {
-      REQUIRE_OK(WriteFile(tmp_.Sub("htpasswd"), kHtpasswd));
-      config += fmt::format("auth:\n  htpasswd:\n    realm: berth-test\n    path: {}\n",
-                            tmp_.Sub("htpasswd"));
-    }
-    REQUIRE_OK(WriteFile(tmp_.Sub("config.yml"), config));
-    SpawnOptions o;
-    o.argv = {kRegistryBinary, "serve", tmp_.Sub("config.yml")};
-    o.env = std::vector<std::string>{"PATH=/usr/bin:/bin"};
-    pid_ = ValueOrFail(Spawn(o));
-    HttpClient http({});
-    for (int i = 0; i < 100; ++i) {
-      HttpRequest req;
-      req.url = fmt::format("http://{}/v2/", host());
-      absl::StatusOr<HttpResponse> r = http.Do(req);
-      if (r.ok() && (r->status == 200 || r->status == 401)) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    FAIL("docker-registry did not start on " << host());
-  }
-
-  std::string host() const { return fmt::format("127.0.0.1:{}", port_); }
-  std::string storage() const { return tmp_.Sub("storage"); }
+  explicit Registry(bool basic_auth) : RegistryServer(basic_auth) {}
   std::string BlobDataPath(const content::Digest& d) const {
-    return fmt::format("{}/docker/registry/v2/blobs/sha256/{}/{}/data", storage(),
-                       d.hex().substr(0, 2), d.hex());
+    return RegistryServer::BlobDataPath(d.hex());
   }
   Reference Ref(const std::string& repo_tag) const {
     return ValueOrFail(Reference::Parse(host() + "/" + repo_tag));
   }
-
- private:
-  TempDir tmp_{"berth-registry"};
-  int port_ = 0;
-  ScopedPid pid_;
 };
 
 struct LocalImage {

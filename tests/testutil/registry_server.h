@@ -1,0 +1,37 @@
+// A real registry for tests: Debian's docker-registry (distribution 2.8) on
+// 127.0.0.1 with a free port, filesystem storage in a temp dir, and
+// optionally htpasswd basic auth. Stopped and removed with the object;
+// skips the test (exit 77) when docker-registry is not installed.
+#pragma once
+
+#include <string>
+
+#include "common/scoped_pid.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace berth::testing {
+
+// The basic-auth user the server accepts when started with basic_auth.
+inline constexpr char kRegistryUser[] = "berth";
+inline constexpr char kRegistryPassword[] = "berth-secret";
+
+class RegistryServer {
+ public:
+  explicit RegistryServer(bool basic_auth = false);
+  RegistryServer(const RegistryServer&) = delete;
+  RegistryServer& operator=(const RegistryServer&) = delete;
+
+  // "127.0.0.1:<port>"
+  std::string host() const;
+  // The registry's storage root.
+  std::string storage() const { return tmp_.Sub("storage"); }
+  // Where the registry keeps the blob with this hex digest.
+  std::string BlobDataPath(const std::string& hex) const;
+
+ private:
+  TempDir tmp_{"berth-registry"};
+  int port_ = 0;
+  ScopedPid pid_;
+};
+
+}  // namespace berth::testing
