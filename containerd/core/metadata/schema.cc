@@ -133,6 +133,62 @@ CREATE TABLE image_labels (
   FOREIGN KEY (namespace, image_name) REFERENCES images (namespace, name) ON DELETE CASCADE
 ) STRICT;
 )sql",
+    // 4: leases and content references (containerd core/metadata/leases.go
+    // and content.go). A lease keeps the resources it names from garbage
+    // collection until it is deleted or expires. A content reference records
+    // that a namespace uses a blob of the shared content store, with the
+    // labels containerd keeps on content (containerd.io/gc.ref.*); a blob goes
+    // from disk only when no namespace references it.
+    R"sql(
+CREATE TABLE leases (
+  namespace TEXT NOT NULL REFERENCES namespaces (name) ON DELETE RESTRICT,
+  id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,  -- NULL: never
+  PRIMARY KEY (namespace, id)
+) STRICT;
+
+CREATE TABLE lease_labels (
+  namespace TEXT NOT NULL,
+  lease_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (namespace, lease_id, key),
+  FOREIGN KEY (namespace, lease_id) REFERENCES leases (namespace, id) ON DELETE CASCADE
+) STRICT;
+
+-- kind 'content': name is a digest; 'snapshot': name is a key of
+-- `snapshotter`; 'ingest': name is an ingest ref; 'image': an image name.
+-- snapshotter is '' for every kind but 'snapshot'.
+CREATE TABLE lease_resources (
+  namespace TEXT NOT NULL,
+  lease_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('content', 'snapshot', 'ingest', 'image')),
+  snapshotter TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (namespace, lease_id, kind, snapshotter, name),
+  FOREIGN KEY (namespace, lease_id) REFERENCES leases (namespace, id) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE content_refs (
+  namespace TEXT NOT NULL REFERENCES namespaces (name) ON DELETE RESTRICT,
+  digest TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, digest)
+) STRICT;
+
+CREATE INDEX content_refs_by_digest ON content_refs (digest);
+
+CREATE TABLE content_ref_labels (
+  namespace TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (namespace, digest, key),
+  FOREIGN KEY (namespace, digest) REFERENCES content_refs (namespace, digest) ON DELETE CASCADE
+) STRICT;
+)sql",
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion,

@@ -11,7 +11,7 @@
 namespace berth::containerd::metadata {
 
 // The version this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 3;
+inline constexpr int64_t kSchemaVersion = 4;
 
 // The database's PRAGMA user_version (0 for a new, empty file).
 absl::StatusOr<int64_t> SchemaVersion(sqlite::Connection& db);

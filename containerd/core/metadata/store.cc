@@ -10,6 +10,8 @@
 #include "common/status.h"
 #include "common/unique_fd.h"
 #include "containerd/core/metadata/containers.h"
+#include "containerd/core/metadata/content_refs.h"
+#include "containerd/core/metadata/leases.h"
 #include "containerd/core/metadata/schema.h"
 
 namespace berth::containerd::metadata {
@@ -69,6 +71,8 @@ absl::Status Transaction::RequireWritable(std::string_view operation) const {
 Store::Store(std::string path, Options options, sqlite::Connection writer)
     : path_(std::move(path)), options_(options), writer_(std::move(writer)) {
   usage_checks_.push_back(ContainersUsage);
+  usage_checks_.push_back(LeaseStore::UsageCheck());
+  usage_checks_.push_back(ContentRefs::UsageCheck());
 }
 
 Store::~Store() {

@@ -120,7 +120,7 @@ class Store {
   }
 
   // Adds a kind of object that keeps a namespace from being deleted (images,
-  // snapshots, leases as they arrive). "containers" is built in. Call before
+  // snapshots). "containers", "leases" and "blobs" are built in. Call before
   // the store is shared between threads.
   void AddNamespaceUsageCheck(NamespaceUsageCheck check);
   const std::vector<NamespaceUsageCheck>& namespace_usage_checks() const { return usage_checks_; }

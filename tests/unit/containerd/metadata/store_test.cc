@@ -40,9 +40,10 @@ std::vector<std::string> Tables(sqlite::Connection& db) {
 }
 
 const std::vector<std::string> kTables = {
-    "container_extensions", "container_labels", "containers",      "image_labels",
-    "images",               "namespace_labels", "namespaces",      "snapshot_labels",
-    "snapshots",            "sqlite_sequence",  "task_bundles"};
+    "container_extensions", "container_labels", "containers",       "content_ref_labels",
+    "content_refs",         "image_labels",     "images",           "lease_labels",
+    "lease_resources",      "leases",           "namespace_labels", "namespaces",
+    "snapshot_labels",      "snapshots",        "sqlite_sequence",  "task_bundles"};
 
 TEST_CASE("metadata store: a new database is WAL, versioned and configured", "[metadata][store]") {
   TestStore store;
