@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "absl/cleanup/cleanup.h"
+#include "common/file_util.h"
 #include "common/status.h"
+#include "common/strings.h"
 #include "common/unique_fd.h"
 
 extern char** environ;
@@ -203,6 +206,26 @@ absl::StatusOr<SpawnResult> RunAndCapture(const SpawnOptions& options,
   }
   BERTH_ASSIGN_OR_RETURN(result.status, child.Wait());
   return result;
+}
+
+std::string FindCompanionProgram(const std::string& name, const std::string& build_dir) {
+  if (name.find('/') != std::string::npos) return name;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    for (const std::string& candidate :
+         {JoinPath(dir, name), JoinPath(dir + "/../" + build_dir, name)}) {
+      if (::access(candidate.c_str(), X_OK) == 0) return CleanPath(candidate);
+    }
+  }
+  const char* path = std::getenv("PATH");
+  for (std::string_view entry : Split(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin", ':', true)) {
+    std::string candidate = JoinPath(std::string(entry), name);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return name;
 }
 
 }  // namespace berth

@@ -51,4 +51,10 @@ absl::StatusOr<SpawnResult> RunAndCapture(
     const SpawnOptions& options, const std::string& stdin_data = "",
     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+// Where the companion program `name` of this project is: `name` itself if
+// it holds a '/'; else beside this executable, then in the build tree's
+// ../<build_dir>/ next to it, then in PATH; else `name` unchanged (a later
+// exec reports it missing).
+std::string FindCompanionProgram(const std::string& name, const std::string& build_dir);
+
 }  // namespace berth

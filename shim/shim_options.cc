@@ -12,28 +12,13 @@
 #include <cstdlib>
 
 #include "common/file_util.h"
+#include "common/spawn.h"
 #include "common/strings.h"
 
 namespace berth::shim {
 
 std::string ResolveRuntime(const std::string& runtime) {
-  if (runtime.find('/') != std::string::npos) return runtime;
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    dir = dir.substr(0, dir.rfind('/'));
-    for (const std::string& candidate :
-         {JoinPath(dir, runtime), JoinPath(dir + "/../runtime", runtime)}) {
-      if (::access(candidate.c_str(), X_OK) == 0) return CleanPath(candidate);
-    }
-  }
-  const char* path = std::getenv("PATH");
-  for (std::string_view entry : Split(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin", ':', true)) {
-    std::string candidate = JoinPath(std::string(entry), runtime);
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return runtime;
+  return FindCompanionProgram(runtime, "runtime");
 }
 
 std::string RuntimeRootFor(const ShimOptions& options) {

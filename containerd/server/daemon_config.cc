@@ -1,13 +1,10 @@
 #include "containerd/server/daemon_config.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "common/file_util.h"
+#include "common/spawn.h"
 #include "common/status.h"
-#include "common/strings.h"
 
 namespace berth::containerd::server {
 namespace {
@@ -81,22 +78,7 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
 
 std::string ResolveShim(const DaemonConfig& config) {
   if (!config.shim.empty()) return config.shim;
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    dir = dir.substr(0, dir.rfind('/'));
-    for (const std::string& candidate :
-         {JoinPath(dir, "berth-shim"), JoinPath(dir + "/../shim", "berth-shim")}) {
-      if (::access(candidate.c_str(), X_OK) == 0) return CleanPath(candidate);
-    }
-  }
-  const char* path = std::getenv("PATH");
-  for (std::string_view entry : Split(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin", ':', true)) {
-    std::string candidate = JoinPath(std::string(entry), "berth-shim");
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "berth-shim";
+  return FindCompanionProgram("berth-shim", "shim");
 }
 
 }  // namespace berth::containerd::server
