@@ -28,6 +28,14 @@
 
 namespace berth::bench {
 
+std::string Executable(const std::string& path) {
+  char* real = ::realpath(path.c_str(), nullptr);
+  std::string out = real ? real : "";
+  std::free(real);
+  if (out.empty() || ::access(out.c_str(), X_OK) != 0) return "";
+  return out;
+}
+
 void Warn(const std::string& what) {
   std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, what.c_str());
 }

@@ -17,6 +17,9 @@ namespace berth::bench {
 
 using Clock = std::chrono::steady_clock;
 
+// Absolute path of `path`, or "" when it is not an executable.
+std::string Executable(const std::string& path);
+
 // "<program>: <what>" on stderr.
 void Warn(const std::string& what);
 

@@ -65,6 +65,7 @@ using berth::bench::BerthDaemon;
 using berth::bench::Clock;
 using berth::bench::ContainerdDaemon;
 using berth::bench::Cycle;
+using berth::bench::Executable;
 using berth::bench::kContainerd;
 using berth::bench::kContainerdShim;
 using berth::bench::kCtr;
@@ -312,15 +313,6 @@ void Report(const Options& opt, const Result& berth, const std::optional<Result>
               latency <= 1.0 / 3 && latency_concurrent <= 1.0 / 3 ? "met" : "NOT met");
   std::printf("  idle RSS below containerd's: %.2f (worse of fresh / after runs) -> %s\n", memory,
               memory > 0 && memory < 1 ? "met" : "NOT met");
-}
-
-// Absolute path of `path`, or "" when it is not an executable.
-std::string Executable(const std::string& path) {
-  char* real = ::realpath(path.c_str(), nullptr);
-  std::string out = real ? real : "";
-  std::free(real);
-  if (out.empty() || ::access(out.c_str(), X_OK) != 0) return "";
-  return out;
 }
 
 int Run(const Options& opt, const std::string& dir) {

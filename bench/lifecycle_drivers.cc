@@ -263,6 +263,10 @@ absl::Status ContainerdDaemon::Import(const std::string& archive) {
   return Ctr({"images", "import", archive});
 }
 
+absl::Status ContainerdDaemon::Pull(const std::string& reference) {
+  return Ctr({"images", "pull", "--plain-http", reference});
+}
+
 absl::StatusOr<Cycle> ContainerdDaemon::Run(const std::string& id) {
   Cycle c;
   auto t0 = Clock::now();

@@ -56,6 +56,7 @@ class BerthDaemon {
   // Starts the daemon and waits until it serves.
   absl::Status Start();
   pid_t pid() const { return pid_; }
+  const std::string& socket() const { return socket_; }
 
   // Stubs over a connection of their own.
   struct Client {
@@ -103,6 +104,8 @@ class ContainerdDaemon {
 
   // `ctr images import` of a docker-archive or OCI tarball.
   absl::Status Import(const std::string& archive);
+  // `ctr images pull --plain-http REF`: fetch and unpack (overlayfs).
+  absl::Status Pull(const std::string& reference);
 
   // One `ctr run --rm IMAGE id true` of the imported busybox, timed.
   absl::StatusOr<Cycle> Run(const std::string& id);

@@ -1,6 +1,6 @@
 // berth-ctr: a small client of berth-containerd, as ctr is of containerd:
 // run a container from a root filesystem, list and remove tasks, follow
-// events. It speaks only the daemon's gRPC API.
+// events, pull / push / list / remove / import images. It speaks only the daemon's gRPC API.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,40 +11,16 @@
 #include "berth/containerd/v1/events.grpc.pb.h"
 #include "berth/containerd/v1/tasks.grpc.pb.h"
 #include "berth/containerd/v1/version.grpc.pb.h"
-#include "common/grpc/unix_socket.h"
+#include "containerd/ctr/client.h"
 #include "containerd/ctr/default_spec.h"
+#include "containerd/ctr/images_commands.h"
 
 namespace {
 
 namespace pb = ::berth::containerd::v1;
-
-struct Global {
-  std::string address = "/run/berth/containerd/containerd.sock";
-  std::string ns = "default";
-};
-
-int Fail(const std::string& what, const grpc::Status& status) {
-  std::fprintf(stderr, "berth-ctr: %s: %s\n", what.c_str(), status.error_message().c_str());
-  return 1;
-}
-
-class Client {
- public:
-  explicit Client(const Global& g) : ns_(g.ns) {
-    absl::StatusOr<std::string> path = berth::grpcutil::UnixSocketPath(g.address);
-    channel_ = berth::grpcutil::DialUnix(path.ok() ? *path : g.address);
-  }
-  std::unique_ptr<grpc::ClientContext> Ctx() const {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("berth-namespace", ns_);
-    return context;
-  }
-  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
-
- private:
-  std::string ns_;
-  std::shared_ptr<grpc::Channel> channel_;
-};
+using berth::containerd::ctr::Client;
+using berth::containerd::ctr::Fail;
+using berth::containerd::ctr::Global;
 
 struct RunOptions {
   std::string id;
@@ -253,6 +229,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> filters;
   CLI::App* events_cmd = app.add_subcommand("events", "print events as they are published");
   events_cmd->add_option("filters", filters, "filters, e.g. 'topic==\"/tasks/exit\"'");
+  int image_command_rc = 1;
+  berth::containerd::ctr::AddImageCommands(app, g, &image_command_rc);
   CLI11_PARSE(app, argc, argv);
 
   if (version->parsed()) return Version(g);
@@ -267,5 +245,5 @@ int main(int argc, char** argv) {
   if (tasks_cmd->parsed()) return Tasks(g);
   if (rm_cmd->parsed()) return Remove(g, rm_ids);
   if (events_cmd->parsed()) return Events(g, filters);
-  return 1;
+  return image_command_rc;
 }

@@ -1,12 +1,16 @@
 // A real registry for tests: Debian's docker-registry (distribution 2.8) on
 // 127.0.0.1 with a free port, filesystem storage in a temp dir, and
-// optionally htpasswd basic auth. Stopped and removed with the object;
+// optionally htpasswd basic auth or Bearer tokens from a TokenServer. Stopped and removed with the object;
 // skips the test (exit 77) when docker-registry is not installed.
 #pragma once
 
 #include <string>
 
+#include "absl/status/statusor.h"
+
 #include "common/scoped_pid.h"
+#include "tests/testutil/registry_process.h"
+#include "tests/testutil/token_server.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace berth::testing {
@@ -18,17 +22,22 @@ inline constexpr char kRegistryPassword[] = "berth-secret";
 class RegistryServer {
  public:
   explicit RegistryServer(bool basic_auth = false);
+  // Accepts only tokens `tokens` issued.
+  explicit RegistryServer(const TokenServer& tokens);
   RegistryServer(const RegistryServer&) = delete;
   RegistryServer& operator=(const RegistryServer&) = delete;
 
   // "127.0.0.1:<port>"
   std::string host() const;
+  int port() const { return port_; }
   // The registry's storage root.
-  std::string storage() const { return tmp_.Sub("storage"); }
+  std::string storage() const { return tmp_.Sub("registry/storage"); }
   // Where the registry keeps the blob with this hex digest.
   std::string BlobDataPath(const std::string& hex) const;
 
  private:
+  void Start(const std::string& auth_config);
+
   TempDir tmp_{"berth-registry"};
   int port_ = 0;
   ScopedPid pid_;

@@ -65,7 +65,7 @@ void DaemonFixture::StartDaemon() {
   SpawnOptions spawn;
   spawn.argv = {BinaryPath("berth-containerd"),
                 "--address", socket_,
-                "--root", dir_.Sub("root"),
+                "--root", RootDir(),
                 "--state", dir_.Sub("state"),
                 "--config", config_,
                 "--log-level", "debug"};
@@ -74,6 +74,15 @@ void DaemonFixture::StartDaemon() {
   REQUIRE(pid.ok());
   daemon_ = *std::move(pid);
   Connect();
+}
+
+void DaemonFixture::SetConfig(const std::string& key, const std::string& json_value) {
+  absl::StatusOr<json::Json> config = json::Parse(*ReadFile(config_), config_);
+  REQUIRE(config.ok());
+  absl::StatusOr<json::Json> value = json::Parse(json_value, key);
+  REQUIRE(value.ok());
+  (*config)[key] = *value;
+  REQUIRE(WriteFile(config_, json::Dump(*config)).ok());
 }
 
 void DaemonFixture::StopDaemon(int sig) {

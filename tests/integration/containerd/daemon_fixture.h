@@ -42,6 +42,11 @@ class DaemonFixture {
   // Sends `sig` and reaps the daemon.
   void StopDaemon(int sig);
   const std::string& socket() const { return socket_; }
+  // Sets `key` in the daemon's config file (JSON text `value`); the daemon
+  // reads it when next started.
+  void SetConfig(const std::string& key, const std::string& json_value);
+  // The daemon's --root.
+  std::string RootDir() const { return dir_.Sub("root"); }
   std::string Path(const std::string& name) const { return dir_.Sub(name); }
   std::string StateDir() const { return dir_.Sub("state"); }
   // The busybox root filesystem tasks mount.

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file_util.h"
-#include "tests/integration/containerd/daemon_fixture.h"
+#include "tests/integration/containerd/image_helpers.h"
 #include "tests/testimage/testimage.h"
 #include "tests/testutil/registry_server.h"
 
@@ -12,61 +12,6 @@ namespace berth::testing {
 namespace {
 
 using grpc::StatusCode;
-
-std::vector<ctrpb::Image> Import(DaemonFixture& f, const std::string& tarball,
-                                 grpc::Status* status) {
-  auto context = Ctx();
-  ctrpb::ImportImageResponse response;
-  auto writer = f.images().Import(context.get(), &response);
-  std::string data = *ReadFile(tarball);
-  for (size_t i = 0; i < data.size(); i += 100000) {
-    ctrpb::ImportImageRequest chunk;
-    if (i == 0) chunk.set_base_name("localhost/berth/busybox");
-    chunk.set_data(data.substr(i, 100000));
-    if (!writer->Write(chunk)) break;
-  }
-  writer->WritesDone();
-  *status = writer->Finish();
-  return {response.images().begin(), response.images().end()};
-}
-
-// Runs `args` on a writable snapshot of `chain_id`; returns the exit status
-// and the log.
-uint32_t RunOn(DaemonFixture& f, const std::string& id, const std::string& chain_id,
-               const std::vector<std::string>& args, std::string* log) {
-  ctrpb::PrepareSnapshotRequest prepare;
-  prepare.set_key(id + "-rootfs");
-  prepare.set_parent(chain_id);
-  ctrpb::PrepareSnapshotResponse prepared;
-  grpc::Status s = f.snapshots().Prepare(Ctx().get(), prepare, &prepared);
-  INFO(s.error_message());
-  REQUIRE(s.ok());
-  ctrpb::CreateContainerRequest create;
-  *create.mutable_container() = f.ContainerRecord(id, args);
-  create.mutable_container()->set_snapshotter("overlayfs");
-  create.mutable_container()->set_snapshot_key(id + "-rootfs");
-  ctrpb::CreateContainerResponse created;
-  REQUIRE(f.containers().Create(Ctx().get(), create, &created).ok());
-  ctrpb::CreateTaskRequest task;
-  task.set_container_id(id);
-  task.mutable_log()->set_format("json-file");
-  task.mutable_log()->set_path(f.Path(id + ".log"));
-  s = f.CreateTask(task);
-  INFO(s.error_message());
-  REQUIRE(s.ok());
-  REQUIRE(f.StartTask(id).ok());
-  uint32_t status = f.WaitTask(id);
-  REQUIRE(f.DeleteTask(id).ok());
-  *log = *ReadFile(f.Path(id + ".log"));
-  ctrpb::DeleteContainerRequest del;
-  del.set_id(id);
-  google::protobuf::Empty empty;
-  REQUIRE(f.containers().Delete(Ctx().get(), del, &empty).ok());
-  ctrpb::RemoveSnapshotRequest remove;
-  remove.set_key(id + "-rootfs");
-  REQUIRE(f.snapshots().Remove(Ctx().get(), remove, &empty).ok());
-  return status;
-}
 
 TEST_CASE("an imported image is unpacked, run, pushed, pulled back and exported",
           "[containerd][images]") {
@@ -78,7 +23,7 @@ TEST_CASE("an imported image is unpacked, run, pushed, pulled back and exported"
   REQUIRE(built.ok());
 
   grpc::Status s;
-  std::vector<ctrpb::Image> imported = Import(f, f.Path("image.tar"), &s);
+  std::vector<ctrpb::Image> imported = ImportTarball(f, f.Path("image.tar"), &s);
   INFO(s.error_message());
   REQUIRE(s.ok());
   REQUIRE(imported.size() == 1);
@@ -102,42 +47,22 @@ TEST_CASE("an imported image is unpacked, run, pushed, pulled back and exported"
   // Push to a real registry, forget the image, pull it back and run it.
   RegistryServer registry;
   const std::string remote = registry.host() + "/berth/busybox:v1";
-  {
-    ctrpb::PushImageRequest push;
-    push.set_name(name);
-    push.set_reference(remote);
-    auto context = Ctx();
-    auto reader = f.images().Push(context.get(), push);
-    ctrpb::PushImageResponse progress;
-    while (reader->Read(&progress)) {
-    }
-    s = reader->Finish();
-    INFO(s.error_message());
-    REQUIRE(s.ok());
-  }
+  s = PushImage(f, name, remote);
+  INFO(s.error_message());
+  REQUIRE(s.ok());
   ctrpb::DeleteImageRequest del;
   del.set_name(name);
   google::protobuf::Empty empty;
   REQUIRE(f.images().Delete(Ctx().get(), del, &empty).ok());
   {
-    ctrpb::PullImageRequest pull;
-    pull.set_reference(remote);
-    pull.set_unpack(true);
-    auto context = Ctx();
-    auto reader = f.images().Pull(context.get(), pull);
-    ctrpb::PullImageResponse message, last;
-    int progress = 0;
-    while (reader->Read(&message)) {
-      if (message.has_progress()) ++progress;
-      if (message.has_image()) last = message;
-    }
-    s = reader->Finish();
-    INFO(s.error_message());
-    REQUIRE(s.ok());
-    CHECK(progress > 0);
-    CHECK(last.image().name() == remote);
-    CHECK(last.image().target().digest() == built->manifest_digest);
-    CHECK(last.chain_id() == unpacked.chain_id());  // layers already there: the same chain
+    PullOutcome pulled = PullImage(f, remote, /*unpack=*/true);
+    INFO(pulled.status.error_message());
+    REQUIRE(pulled.status.ok());
+    CHECK(!pulled.progress.empty());
+    CHECK(pulled.last.image().name() == remote);
+    CHECK(pulled.last.image().target().digest() == built->manifest_digest);
+    // The layers were already there: the same chain.
+    CHECK(pulled.last.chain_id() == unpacked.chain_id());
   }
   CHECK(RunOn(f, "img2", unpacked.chain_id(), {"cat", "/opt/berth/c.txt"}, &log) == 0);
 
@@ -156,7 +81,7 @@ TEST_CASE("an imported image is unpacked, run, pushed, pulled back and exported"
   }
   del.set_name(remote);
   REQUIRE(f.images().Delete(Ctx().get(), del, &empty).ok());
-  imported = Import(f, f.Path("export.tar"), &s);
+  imported = ImportTarball(f, f.Path("export.tar"), &s);
   INFO(s.error_message());
   REQUIRE(s.ok());
   REQUIRE(imported.size() == 1);
@@ -178,7 +103,7 @@ TEST_CASE("an imported image is unpacked, run, pushed, pulled back and exported"
   }
   CHECK(reader2->Finish().error_code() == StatusCode::NOT_FOUND);
   REQUIRE(WriteFile(f.Path("garbage.tar"), std::string(4096, 'x')).ok());
-  std::vector<ctrpb::Image> none = Import(f, f.Path("garbage.tar"), &s);
+  std::vector<ctrpb::Image> none = ImportTarball(f, f.Path("garbage.tar"), &s);
   CHECK(s.error_code() == StatusCode::INVALID_ARGUMENT);
   CHECK(none.empty());
 }
