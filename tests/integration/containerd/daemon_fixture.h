@@ -16,6 +16,7 @@
 #include "berth/containerd/v1/content.grpc.pb.h"
 #include "berth/containerd/v1/events.grpc.pb.h"
 #include "berth/containerd/v1/images.grpc.pb.h"
+#include "berth/containerd/v1/leases.grpc.pb.h"
 #include "berth/containerd/v1/namespaces.grpc.pb.h"
 #include "berth/containerd/v1/snapshots.grpc.pb.h"
 #include "berth/containerd/v1/tasks.grpc.pb.h"
@@ -56,6 +57,7 @@ class DaemonFixture {
   ctrpb::Snapshots::Stub& snapshots() { return *snapshots_; }
   ctrpb::Content::Stub& content() { return *content_; }
   ctrpb::Images::Stub& images() { return *images_; }
+  ctrpb::Leases::Stub& leases() { return *leases_; }
 
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
@@ -103,6 +105,7 @@ class DaemonFixture {
   std::unique_ptr<ctrpb::Snapshots::Stub> snapshots_;
   std::unique_ptr<ctrpb::Content::Stub> content_;
   std::unique_ptr<ctrpb::Images::Stub> images_;
+  std::unique_ptr<ctrpb::Leases::Stub> leases_;
 };
 
 // Reads events from a Subscribe stream on a thread of its own.
