@@ -32,6 +32,10 @@ namespace ctrpb = ::berth::containerd::v1;
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& ns = "default",
                                          std::chrono::seconds timeout = std::chrono::seconds(60));
 
+// As Ctx, working under `lease` (the "berth-lease" metadata entry): what
+// the call creates is held until the lease is deleted.
+std::unique_ptr<grpc::ClientContext> LeaseCtx(const std::string& ns, const std::string& lease);
+
 class DaemonFixture {
  public:
   DaemonFixture();
@@ -83,6 +87,10 @@ class DaemonFixture {
                           const std::string& ns = "default");
   // Task status via Tasks.Get.
   ctrpb::TaskStatus TaskStatus(const std::string& id, const std::string& ns = "default");
+
+  // Leases.Create / Delete (not sync) of `id`; REQUIRE success.
+  void CreateLease(const std::string& id, const std::string& ns = "default");
+  void DeleteLease(const std::string& id, const std::string& ns = "default");
 
   // Namespaces the fixture cleans at the end (default is always there).
   void UseNamespace(const std::string& ns) { namespaces_used_.push_back(ns); }

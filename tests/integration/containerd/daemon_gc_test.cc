@@ -17,12 +17,6 @@ namespace {
 
 using grpc::StatusCode;
 
-std::unique_ptr<grpc::ClientContext> LeaseCtx(const std::string& ns, const std::string& lease) {
-  auto context = Ctx(ns);
-  context->AddMetadata("berth-lease", lease);
-  return context;
-}
-
 std::vector<ctrpb::Image> Import(DaemonFixture& f, const std::string& tarball,
                                  const std::string& ns) {
   auto context = Ctx(ns);
@@ -178,14 +172,16 @@ TEST_CASE("deleting an image collects its blobs and unpacked snapshots", "[conta
     CHECK(content.contains(blob));
     CHECK(BlobOnDisk(f, blob));
   }
+  const size_t layers = built.layers.size();
+  REQUIRE(layers >= 2);
   CHECK(SnapshotsIn(f, "default").contains(chain_id));
-  CHECK(SnapshotsIn(f, "default").size() == 3);
-  CHECK(SnapshotDirs(f) == 3);
+  CHECK(SnapshotsIn(f, "default").size() == layers);
+  CHECK(SnapshotDirs(f) == static_cast<int>(layers));
   // Nothing is garbage yet: the operations' own leases are gone, the image
   // holds it all.
   Collect(f);
   CHECK(ContentIn(f, "default") == content);
-  CHECK(SnapshotsIn(f, "default").size() == 3);
+  CHECK(SnapshotsIn(f, "default").size() == layers);
 
   ctrpb::DeleteImageRequest del;
   del.set_name(imported[0].name());
