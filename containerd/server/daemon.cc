@@ -8,6 +8,8 @@
 #include "common/grpc/unix_socket.h"
 #include "common/logger.h"
 #include "common/status.h"
+#include "containerd/core/gc/gc.h"
+#include "containerd/core/images/image_store.h"
 #include "containerd/core/metadata/namespaces.h"
 #include "containerd/core/snapshots/native.h"
 #include "containerd/core/snapshots/overlay.h"
@@ -16,8 +18,6 @@
 #include "containerd/services/events_service.h"
 #include "containerd/services/images_service.h"
 #include "containerd/services/leases_service.h"
-#include "containerd/core/gc/gc.h"
-#include "containerd/core/images/image_store.h"
 #include "containerd/services/namespaces_service.h"
 #include "containerd/services/snapshots_service.h"
 #include "containerd/services/tasks_service.h"
@@ -117,8 +117,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   d->gc_ = std::make_unique<gc::Scheduler>(
       [daemon, gc_options]() -> absl::StatusOr<gc::Report> {
         auto start = std::chrono::steady_clock::now();
-        absl::StatusOr<gc::Report> report = gc::CollectGarbage(
-            *daemon->store_, *daemon->content_, *daemon->snapshotters_, gc_options);
+        absl::StatusOr<gc::Report> report = gc::CollectGarbage(*daemon->store_, *daemon->content_,
+                                                               *daemon->snapshotters_, gc_options);
         if (!report.ok()) {
           log::Warnf("gc: {}", report.status());
         } else {
@@ -145,15 +145,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   d->services_.push_back(std::make_unique<services::VersionService>());
   d->services_.push_back(
       std::make_unique<services::NamespacesService>(d->store_.get(), d->exchange_.get()));
-  d->services_.push_back(
-      std::make_unique<services::ContainersService>(d->store_.get(), d->exchange_.get(),
-                                                    d->gc_.get()));
+  d->services_.push_back(std::make_unique<services::ContainersService>(
+      d->store_.get(), d->exchange_.get(), d->gc_.get()));
   d->services_.push_back(std::make_unique<services::TasksService>(d->tasks_.get()));
   d->services_.push_back(std::make_unique<services::EventsService>(d->exchange_.get()));
   d->services_.push_back(std::make_unique<services::SnapshotsService>(
       d->snapshotters_.get(), d->store_.get(), d->gc_.get()));
-  d->services_.push_back(std::make_unique<services::ContentService>(
-      d->store_.get(), d->content_.get(), d->gc_.get()));
+  d->services_.push_back(
+      std::make_unique<services::ContentService>(d->store_.get(), d->content_.get(), d->gc_.get()));
   d->services_.push_back(std::make_unique<services::LeasesService>(d->store_.get(), d->gc_.get()));
   registry::ClientOptions registry;
   registry.http.insecure_hosts = config.insecure_registries;

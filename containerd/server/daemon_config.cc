@@ -33,9 +33,12 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgumentf("config {}: not a JSON object", file);
   }
-  static const char* const kKnown[] = {"default_runtime",     "runtimes",
-                                       "shim",                "runtime_root",
-                                       "insecure_registries", "registry_credentials",
+  static const char* const kKnown[] = {"default_runtime",
+                                       "runtimes",
+                                       "shim",
+                                       "runtime_root",
+                                       "insecure_registries",
+                                       "registry_credentials",
                                        "ingest_expiry_seconds"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {

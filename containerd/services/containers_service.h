@@ -13,8 +13,7 @@ namespace berth::containerd::services {
 class ContainersService final : public berth::containerd::v1::Containers::Service {
  public:
   // `gc` may be null: nothing is scheduled.
-  ContainersService(metadata::Store* store, events::Exchange* exchange,
-                    gc::Scheduler* gc = nullptr)
+  ContainersService(metadata::Store* store, events::Exchange* exchange, gc::Scheduler* gc = nullptr)
       : store_(store), exchange_(exchange), gc_(gc) {}
 
   grpc::Status Get(grpc::ServerContext* context,

@@ -226,21 +226,24 @@ grpc::Status ContentService::Write(
         if (absl::Status s = metadata::ValidateLabels(labels, "content.labels"); !s.ok()) {
           return ToGrpc(s);
         }
-        absl::StatusOr<bool> had = metadata_->ViewValue([&](Transaction& tx) -> absl::StatusOr<bool> {
-          absl::StatusOr<ContentRef> ref = ContentRefs(tx, *ns).Get(written.str());
-          if (absl::IsNotFound(ref.status())) return false;
-          if (!ref.ok()) return ref.status();
-          return true;
-        });
+        absl::StatusOr<bool> had =
+            metadata_->ViewValue([&](Transaction& tx) -> absl::StatusOr<bool> {
+              absl::StatusOr<ContentRef> ref = ContentRefs(tx, *ns).Get(written.str());
+              if (absl::IsNotFound(ref.status())) return false;
+              if (!ref.ok()) return ref.status();
+              return true;
+            });
         if (!had.ok()) return ToGrpc(had.status());
         absl::Status committed = w.Commit(request.total(), *want);
         if (!committed.ok() && !absl::IsAlreadyExists(committed)) return ToGrpc(committed);
         // The blob is now the namespace's too (containerd: a blob another
         // namespace committed is shared, not an error).
-        absl::Status added = metadata_->Update(
-            [&](Transaction& tx) { return ContentRefs(tx, *ns).Add(written.str(), labels).status(); });
+        absl::Status added = metadata_->Update([&](Transaction& tx) {
+          return ContentRefs(tx, *ns).Add(written.str(), labels).status();
+        });
         if (!added.ok()) return ToGrpc(WithContext(added, "commit " + written.str()));
-        if (*had && absl::IsAlreadyExists(committed)) return ToGrpc(AlreadyExistsf("content {} already exists", written.str()));
+        if (*had && absl::IsAlreadyExists(committed))
+          return ToGrpc(AlreadyExistsf("content {} already exists", written.str()));
         response.set_offset(w.offset());
         response.set_digest(written.str());
         stream->Write(response);

@@ -68,8 +68,7 @@ grpc::Status LeasesService::Delete(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status LeasesService::List(grpc::ServerContext* context,
-                                 const pb::ListLeasesRequest* request,
+grpc::Status LeasesService::List(grpc::ServerContext* context, const pb::ListLeasesRequest* request,
                                  pb::ListLeasesResponse* response) {
   std::vector<std::string> filters(request->filters().begin(), request->filters().end());
   return InLeases(context, *store_, false, [&](LeaseStore& leases) -> absl::Status {
@@ -84,9 +83,8 @@ grpc::Status LeasesService::AddResource(grpc::ServerContext* context,
                                         google::protobuf::Empty*) {
   absl::StatusOr<LeaseResource> resource = FromProto(request->resource());
   if (!resource.ok()) return ToGrpc(resource.status());
-  return InLeases(context, *store_, true, [&](LeaseStore& leases) {
-    return leases.AddResource(request->id(), *resource);
-  });
+  return InLeases(context, *store_, true,
+                  [&](LeaseStore& leases) { return leases.AddResource(request->id(), *resource); });
 }
 
 grpc::Status LeasesService::DeleteResource(grpc::ServerContext* context,

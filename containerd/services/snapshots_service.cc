@@ -78,26 +78,26 @@ grpc::Status SnapshotsService::Prepare(grpc::ServerContext* context,
                                        const pb::PrepareSnapshotRequest* request,
                                        pb::PrepareSnapshotResponse* response) {
   return WithLease(context, *snapshotters_, store_, request->snapshotter(),
-              [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
-                BERTH_ASSIGN_OR_RETURN(std::vector<snapshots::Mount> mounts,
-                                       sn.Prepare(ns, request->key(), request->parent(),
-                                                  Labels(request->labels())));
-                ToProto(mounts, response->mutable_mounts());
-                return absl::OkStatus();
-              });
+                   [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
+                     BERTH_ASSIGN_OR_RETURN(std::vector<snapshots::Mount> mounts,
+                                            sn.Prepare(ns, request->key(), request->parent(),
+                                                       Labels(request->labels())));
+                     ToProto(mounts, response->mutable_mounts());
+                     return absl::OkStatus();
+                   });
 }
 
 grpc::Status SnapshotsService::View(grpc::ServerContext* context,
                                     const pb::ViewSnapshotRequest* request,
                                     pb::ViewSnapshotResponse* response) {
   return WithLease(context, *snapshotters_, store_, request->snapshotter(),
-              [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
-                BERTH_ASSIGN_OR_RETURN(
-                    std::vector<snapshots::Mount> mounts,
-                    sn.View(ns, request->key(), request->parent(), Labels(request->labels())));
-                ToProto(mounts, response->mutable_mounts());
-                return absl::OkStatus();
-              });
+                   [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
+                     BERTH_ASSIGN_OR_RETURN(
+                         std::vector<snapshots::Mount> mounts,
+                         sn.View(ns, request->key(), request->parent(), Labels(request->labels())));
+                     ToProto(mounts, response->mutable_mounts());
+                     return absl::OkStatus();
+                   });
 }
 
 grpc::Status SnapshotsService::Mounts(grpc::ServerContext* context,
@@ -116,9 +116,10 @@ grpc::Status SnapshotsService::Commit(grpc::ServerContext* context,
                                       const pb::CommitSnapshotRequest* request,
                                       google::protobuf::Empty*) {
   return WithLease(context, *snapshotters_, store_, request->snapshotter(),
-              [&](const std::string& ns, snapshots::Snapshotter& sn) {
-                return sn.Commit(ns, request->name(), request->key(), Labels(request->labels()));
-              });
+                   [&](const std::string& ns, snapshots::Snapshotter& sn) {
+                     return sn.Commit(ns, request->name(), request->key(),
+                                      Labels(request->labels()));
+                   });
 }
 
 grpc::Status SnapshotsService::Remove(grpc::ServerContext* context,

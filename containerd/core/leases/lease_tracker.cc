@@ -16,11 +16,10 @@ absl::Status LeaseTracker::Hold(const LeaseResource& resource) {
     if (held_.contains(resource)) return absl::OkStatus();
   }
   // Outside the lock: the transaction may wait for a collection.
-  BERTH_RETURN_IF_ERROR(WithContext(
-      store_->Update([&](metadata::Transaction& tx) {
-        return metadata::LeaseStore(tx, ns_).AddResource(lease_, resource);
-      }),
-      "lease " + lease_));
+  absl::Status added = store_->Update([&](metadata::Transaction& tx) {
+    return metadata::LeaseStore(tx, ns_).AddResource(lease_, resource);
+  });
+  BERTH_RETURN_IF_ERROR(WithContext(added, "lease " + lease_));
   std::lock_guard lock(mu_);
   held_.insert(resource);
   return absl::OkStatus();

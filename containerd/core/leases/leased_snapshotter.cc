@@ -32,8 +32,7 @@ absl::Status LeasedSnapshotter::Commit(std::string_view ns, std::string_view nam
   return inner_.Commit(ns, name, key, labels);
 }
 
-absl::StatusOr<snapshots::Info> LeasedSnapshotter::Stat(std::string_view ns,
-                                                       std::string_view key) {
+absl::StatusOr<snapshots::Info> LeasedSnapshotter::Stat(std::string_view ns, std::string_view key) {
   BERTH_RETURN_IF_ERROR(Hold(ns, key));
   return inner_.Stat(ns, key);
 }

@@ -327,7 +327,8 @@ TEST_CASE("a call naming a missing lease fails and writes nothing", "[containerd
   ctrpb::PrepareSnapshotRequest prepare;
   prepare.set_key("nowhere");
   ctrpb::PrepareSnapshotResponse prepared;
-  CHECK(f.snapshots().Prepare(LeaseCtx("default", "missing").get(), prepare, &prepared)
+  CHECK(f.snapshots()
+            .Prepare(LeaseCtx("default", "missing").get(), prepare, &prepared)
             .error_code() == StatusCode::NOT_FOUND);
   CHECK(SnapshotsIn(f, "default").empty());
   ctrpb::DeleteLeaseRequest del;

@@ -2,8 +2,8 @@
 // overlapping, stopped cleanly.
 #include "containerd/core/gc/scheduler.h"
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 namespace berth::containerd::gc {

@@ -74,8 +74,7 @@ TEST_CASE("lease tracker: a store view holds ingests, commits and lookups", "[le
   CHECK(refs[0].digest == d.str());
 }
 
-TEST_CASE("lease tracker: a missing lease fails the call before anything is written",
-          "[leases]") {
+TEST_CASE("lease tracker: a missing lease fails the call before anything is written", "[leases]") {
   Env env;
   LeaseTracker held(env.store.get(), "default", "missing");
   std::unique_ptr<content::Store> view = env.content->WithHooks(held.ContentHooks());
@@ -100,8 +99,7 @@ TEST_CASE("leased snapshotter: Prepare, Commit and Stat are held in the lease's 
   CHECK(absl::IsFailedPrecondition(sn.Prepare("other", "x", "", {}).status()));
 }
 
-TEST_CASE("operation lease: exists for the operation's length and expires on its own",
-          "[leases]") {
+TEST_CASE("operation lease: exists for the operation's length and expires on its own", "[leases]") {
   Env env;
   std::string id;
   {
