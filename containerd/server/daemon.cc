@@ -8,6 +8,8 @@
 #include "common/grpc/unix_socket.h"
 #include "common/logger.h"
 #include "common/status.h"
+#include "containerd/core/gc/gc.h"
+#include "containerd/core/images/image_store.h"
 #include "containerd/core/metadata/namespaces.h"
 #include "containerd/core/snapshots/native.h"
 #include "containerd/core/snapshots/overlay.h"
@@ -15,7 +17,7 @@
 #include "containerd/services/content_service.h"
 #include "containerd/services/events_service.h"
 #include "containerd/services/images_service.h"
-#include "containerd/core/images/image_store.h"
+#include "containerd/services/leases_service.h"
 #include "containerd/services/namespaces_service.h"
 #include "containerd/services/snapshots_service.h"
 #include "containerd/services/tasks_service.h"
@@ -64,6 +66,30 @@ absl::StatusOr<std::unique_ptr<snapshots::SnapshotterSet>> OpenSnapshotters(
   return set;
 }
 
+// How long after the last deletion a collection runs: a burst of removals
+// (an image and its containers) costs one.
+constexpr std::chrono::milliseconds kGcDelay{100};
+
+void LogReport(const gc::Report& r, std::chrono::steady_clock::duration took) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  if (r.removed_blobs.empty() && r.removed_snapshots.empty() && r.removed_content_refs.empty() &&
+      r.removed_leases.empty() && r.removed_ingests.empty()) {
+    log::Debugf("gc: nothing to collect ({} ms)", ms);
+    return;
+  }
+  log::Infof(
+      "gc: removed {} blobs, {} snapshots, {} content references, {} expired leases, {} stale "
+      "ingests; {} bytes freed ({} ms)",
+      r.removed_blobs.size(), r.removed_snapshots.size(), r.removed_content_refs.size(),
+      r.removed_leases.size(), r.removed_ingests.size(), r.bytes, ms);
+  for (const content::Digest& d : r.removed_blobs) log::Debugf("gc: blob {}", d.str());
+  for (const gc::SnapshotId& s : r.removed_snapshots) {
+    log::Debugf("gc: snapshot {}/{}/{}", s.ns, s.snapshotter, s.key);
+  }
+  for (const gc::LeaseId& l : r.removed_leases) log::Debugf("gc: lease {}/{}", l.ns, l.id);
+  for (const std::string& ref : r.removed_ingests) log::Debugf("gc: ingest {:?}", ref);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config) {
@@ -83,6 +109,25 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   BERTH_ASSIGN_OR_RETURN(d->content_, content::Store::Open(JoinPath(config.root, "content")));
   BERTH_ASSIGN_OR_RETURN(d->snapshotters_, OpenSnapshotters(config.root, d->store_.get()));
 
+  gc::Options gc_options;
+  if (config.ingest_expiry_seconds > 0) {
+    gc_options.ingest_expiry = std::chrono::seconds(config.ingest_expiry_seconds);
+  }
+  Daemon* daemon = d.get();
+  d->gc_ = std::make_unique<gc::Scheduler>(
+      [daemon, gc_options]() -> absl::StatusOr<gc::Report> {
+        auto start = std::chrono::steady_clock::now();
+        absl::StatusOr<gc::Report> report = gc::CollectGarbage(*daemon->store_, *daemon->content_,
+                                                               *daemon->snapshotters_, gc_options);
+        if (!report.ok()) {
+          log::Warnf("gc: {}", report.status());
+        } else {
+          LogReport(*report, std::chrono::steady_clock::now() - start);
+        }
+        return report;
+      },
+      kGcDelay);
+
   TaskManagerOptions options;
   options.state_dir = config.TasksDir();
   options.default_runtime = config.default_runtime;
@@ -100,17 +145,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   d->services_.push_back(std::make_unique<services::VersionService>());
   d->services_.push_back(
       std::make_unique<services::NamespacesService>(d->store_.get(), d->exchange_.get()));
-  d->services_.push_back(
-      std::make_unique<services::ContainersService>(d->store_.get(), d->exchange_.get()));
+  d->services_.push_back(std::make_unique<services::ContainersService>(
+      d->store_.get(), d->exchange_.get(), d->gc_.get()));
   d->services_.push_back(std::make_unique<services::TasksService>(d->tasks_.get()));
   d->services_.push_back(std::make_unique<services::EventsService>(d->exchange_.get()));
-  d->services_.push_back(std::make_unique<services::SnapshotsService>(d->snapshotters_.get()));
-  d->services_.push_back(std::make_unique<services::ContentService>(d->content_.get()));
+  d->services_.push_back(std::make_unique<services::SnapshotsService>(
+      d->snapshotters_.get(), d->store_.get(), d->gc_.get()));
+  d->services_.push_back(
+      std::make_unique<services::ContentService>(d->store_.get(), d->content_.get(), d->gc_.get()));
+  d->services_.push_back(std::make_unique<services::LeasesService>(d->store_.get(), d->gc_.get()));
   registry::ClientOptions registry;
   registry.http.insecure_hosts = config.insecure_registries;
   registry.credentials_file = config.registry_credentials;
   d->services_.push_back(std::make_unique<services::ImagesService>(
-      d->store_.get(), d->content_.get(), d->snapshotters_.get(), std::move(registry)));
+      d->store_.get(), d->content_.get(), d->snapshotters_.get(), std::move(registry),
+      d->gc_.get()));
   grpcutil::EnableServerReflection();
   grpcutil::ServerOptions server;
   server.path = socket;
@@ -123,10 +172,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
 }
 
 void Daemon::Shutdown(std::chrono::milliseconds grace) {
-  if (server_ == nullptr) return;
-  server_->Shutdown(std::chrono::system_clock::now() + grace);
-  server_->Wait();
-  server_.reset();
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now() + grace);
+    server_->Wait();
+    server_.reset();
+  }
+  // After the server: no call can schedule a collection any more.
+  if (gc_ != nullptr) gc_->Stop();
 }
 
 Daemon::~Daemon() { Shutdown(std::chrono::milliseconds(0)); }

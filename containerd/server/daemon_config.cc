@@ -33,9 +33,13 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgumentf("config {}: not a JSON object", file);
   }
-  static const char* const kKnown[] = {"default_runtime",     "runtimes",
-                                       "shim",                "runtime_root",
-                                       "insecure_registries", "registry_credentials"};
+  static const char* const kKnown[] = {"default_runtime",
+                                       "runtimes",
+                                       "shim",
+                                       "runtime_root",
+                                       "insecure_registries",
+                                       "registry_credentials",
+                                       "ingest_expiry_seconds"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
       return InvalidArgumentf("config {}: unknown setting {:?}", file, key);
@@ -46,6 +50,14 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "runtime_root", &config.runtime_root));
   BERTH_RETURN_IF_ERROR(
       ReadString(j, file, "registry_credentials", &config.registry_credentials));
+  if (j.contains("ingest_expiry_seconds")) {
+    const nlohmann::json& v = j["ingest_expiry_seconds"];
+    if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+      return InvalidArgumentf("config {}: ingest_expiry_seconds: must be a whole number >= 0",
+                              file);
+    }
+    config.ingest_expiry_seconds = v.get<int64_t>();
+  }
   if (j.contains("insecure_registries")) {
     const nlohmann::json& hosts = j["insecure_registries"];
     if (!hosts.is_array()) {

@@ -7,10 +7,12 @@
 //     "shim": "/usr/bin/berth-shim",             // default: beside this binary, then PATH
 //     "runtime_root": "/run/berth/runtime",      // the runtime's --root
 //     "insecure_registries": ["myreg:5000"],     // plain HTTP (loopback always is)
-//     "registry_credentials": "/root/.docker/config.json"
+//     "registry_credentials": "/root/.docker/config.json",
+//     "ingest_expiry_seconds": 86400             // stale ingests are collected; 0: never
 //   }
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +34,9 @@ struct DaemonConfig {
   std::string runtime_root;  // empty: STATE/runtime
   std::vector<std::string> insecure_registries;
   std::string registry_credentials;  // a docker-style config.json; empty: none
+  // The garbage collector removes ingests not written to for this long
+  // (containerd: a day), unless a live lease holds them. 0: never.
+  int64_t ingest_expiry_seconds = 24 * 60 * 60;
 
   // Under the state dir: bundles, shim sockets.
   std::string TasksDir() const;

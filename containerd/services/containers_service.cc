@@ -91,6 +91,7 @@ grpc::Status ContainersService::Delete(grpc::ServerContext* context,
   pb::ContainerDelete event;
   event.set_id(request->id());
   Publish(*exchange_, *ns, "/containers/delete", event);
+  if (gc_ != nullptr) gc_->Schedule();  // its snapshot may be garbage now
   return grpc::Status::OK;
 }
 

@@ -1,17 +1,20 @@
 // Containers over the metadata store, scoped by the call's namespace; each
-// change is published as an event.
+// change is published as an event. Delete schedules a garbage collection:
+// the container's snapshot is no longer a root.
 #pragma once
 
 #include "berth/containerd/v1/containers.grpc.pb.h"
 #include "containerd/core/events/exchange.h"
+#include "containerd/core/gc/scheduler.h"
 #include "containerd/core/metadata/store.h"
 
 namespace berth::containerd::services {
 
 class ContainersService final : public berth::containerd::v1::Containers::Service {
  public:
-  ContainersService(metadata::Store* store, events::Exchange* exchange)
-      : store_(store), exchange_(exchange) {}
+  // `gc` may be null: nothing is scheduled.
+  ContainersService(metadata::Store* store, events::Exchange* exchange, gc::Scheduler* gc = nullptr)
+      : store_(store), exchange_(exchange), gc_(gc) {}
 
   grpc::Status Get(grpc::ServerContext* context,
                    const berth::containerd::v1::GetContainerRequest* request,
@@ -32,6 +35,7 @@ class ContainersService final : public berth::containerd::v1::Containers::Servic
  private:
   metadata::Store* const store_;
   events::Exchange* const exchange_;
+  gc::Scheduler* const gc_;
 };
 
 }  // namespace berth::containerd::services

@@ -1,19 +1,29 @@
-// Content over the daemon's content store. Blobs are shared by every
-// namespace (the store is content-addressed); Write and Read are streams
-// served on a thread of their own each.
+// Content over the daemon's content store, seen per namespace as
+// containerd's metadata content store does: blobs are shared on disk, a
+// namespace sees the ones it references (a commit adds the reference, with
+// the commit's labels; Delete drops it and leaves the blob to the garbage
+// collector). Ingests are not namespaced. Write and Read are streams served
+// on a thread of their own each.
 #pragma once
 
 #include "berth/containerd/v1/content.grpc.pb.h"
 #include "containerd/core/content/store.h"
+#include "containerd/core/gc/scheduler.h"
+#include "containerd/core/metadata/content_refs.h"
+#include "containerd/core/metadata/store.h"
 
 namespace berth::containerd::services {
 
 class ContentService final : public berth::containerd::v1::Content::Service {
  public:
-  explicit ContentService(content::Store* store) : store_(store) {}
+  ContentService(metadata::Store* metadata, content::Store* store, gc::Scheduler* gc)
+      : metadata_(metadata), store_(store), gc_(gc) {}
 
   grpc::Status Info(grpc::ServerContext* context, const berth::containerd::v1::InfoRequest* request,
                     berth::containerd::v1::InfoResponse* response) override;
+  grpc::Status Update(grpc::ServerContext* context,
+                      const berth::containerd::v1::UpdateContentRequest* request,
+                      berth::containerd::v1::UpdateContentResponse* response) override;
   grpc::Status List(grpc::ServerContext* context,
                     const berth::containerd::v1::ListContentRequest* request,
                     berth::containerd::v1::ListContentResponse* response) override;
@@ -38,7 +48,13 @@ class ContentService final : public berth::containerd::v1::Content::Service {
                      google::protobuf::Empty* response) override;
 
  private:
+  // The namespace's reference to `digest`; NotFound naming the blob.
+  absl::StatusOr<metadata::ContentRef> Referenced(const std::string& ns,
+                                                  const content::Digest& digest);
+
+  metadata::Store* const metadata_;
   content::Store* const store_;
+  gc::Scheduler* const gc_;
 };
 
 }  // namespace berth::containerd::services

@@ -9,7 +9,10 @@
 #include "containerd/core/images/archive.h"
 #include "containerd/core/images/image_store.h"
 #include "containerd/core/images/unpack.h"
+#include "containerd/core/leases/leased_snapshotter.h"
+#include "containerd/core/leases/operation_lease.h"
 #include "containerd/services/proto_convert.h"
+#include "containerd/services/request_lease.h"
 #include "containerd/services/request_namespace.h"
 
 namespace berth::containerd::services {
@@ -60,6 +63,30 @@ absl::StatusOr<images::Image> Record(metadata::Store& store, const std::string& 
   });
 }
 
+// The lease an operation works under: the call's own when it names one
+// (the client decides how long it lives), else one for the operation's
+// length.
+class OperationScope {
+ public:
+  static absl::StatusOr<OperationScope> Open(grpc::ServerContext& context, metadata::Store* store,
+                                             const std::string& ns, std::string_view what) {
+    BERTH_ASSIGN_OR_RETURN(std::string lease, RequestLease(context));
+    OperationScope scope;
+    if (!lease.empty()) {
+      scope.borrowed_ = std::make_unique<leases::LeaseTracker>(store, ns, lease);
+    } else {
+      BERTH_ASSIGN_OR_RETURN(scope.owned_, leases::OperationLease::Create(store, ns, what));
+    }
+    return scope;
+  }
+
+  leases::LeaseTracker& tracker() { return owned_ ? owned_->tracker() : *borrowed_; }
+
+ private:
+  std::unique_ptr<leases::OperationLease> owned_;
+  std::unique_ptr<leases::LeaseTracker> borrowed_;
+};
+
 void ToProto(const registry::Progress& p, pb::BlobProgress* out) {
   out->set_digest(p.digest.str());
   out->set_offset(p.offset);
@@ -101,6 +128,12 @@ grpc::Status ImagesService::Create(grpc::ServerContext* context,
   if (!ns.ok()) return ToGrpc(ns.status());
   absl::StatusOr<images::Image> image = FromProto(request->image());
   if (!image.ok()) return ToGrpc(image.status());
+  absl::StatusOr<std::string> lease = RequestLease(*context);
+  if (!lease.ok()) return ToGrpc(lease.status());
+  if (!lease->empty()) {
+    leases::LeaseTracker held(store_, *ns, *lease);
+    if (absl::Status s = held.HoldImage(image->name); !s.ok()) return ToGrpc(s);
+  }
   absl::StatusOr<images::Image> created =
       store_->UpdateValue([&](Transaction& tx) { return ImageStore(tx, *ns).Create(*image); });
   if (!created.ok()) return ToGrpc(created.status());
@@ -129,8 +162,11 @@ grpc::Status ImagesService::Delete(grpc::ServerContext* context,
                                    google::protobuf::Empty*) {
   absl::StatusOr<std::string> ns = RequestNamespace(*context);
   if (!ns.ok()) return ToGrpc(ns.status());
-  return ToGrpc(
-      store_->Update([&](Transaction& tx) { return ImageStore(tx, *ns).Delete(request->name()); }));
+  absl::Status deleted =
+      store_->Update([&](Transaction& tx) { return ImageStore(tx, *ns).Delete(request->name()); });
+  if (!deleted.ok()) return ToGrpc(deleted);
+  gc_->Schedule();  // its blobs and snapshots may be garbage now
+  return grpc::Status::OK;
 }
 
 grpc::Status ImagesService::Pull(grpc::ServerContext* context,
@@ -153,10 +189,19 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
     ToProto(p, message.mutable_progress());
     return !context->IsCancelled() && writer->Write(message);
   };
+  absl::StatusOr<OperationScope> scope =
+      OperationScope::Open(*context, store_, *ns, "pull " + ref->String());
+  if (!scope.ok()) return ToGrpc(scope.status());
+  leases::LeaseTracker& held = scope->tracker();
+  // Every blob the pull finds or writes is held before it is relied on.
+  std::unique_ptr<content::Store> leased = content_->WithHooks(held.ContentHooks());
   registry::Client client(registry_);
-  absl::StatusOr<registry::PullResult> pulled = client.Pull(*ref, *content_, options);
+  absl::StatusOr<registry::PullResult> pulled = client.Pull(*ref, *leased, options);
   if (!pulled.ok()) {
     return ToGrpc(WithContext(pulled.status(), "pull " + ref->String()));
+  }
+  if (absl::Status s = held.ReferenceHeldBlobs(*content_); !s.ok()) {
+    return ToGrpc(WithContext(s, "pull " + ref->String()));
   }
   images::Image image;
   image.name = ref->String();
@@ -171,8 +216,9 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
     if (!sn.ok()) return ToGrpc(sn.status());
     images::UnpackOptions unpack;
     unpack.platform = *platform;
+    leases::LeasedSnapshotter leased_sn(**sn, held);
     absl::StatusOr<images::UnpackResult> unpacked =
-        images::Unpack(*content_, **sn, *ns, recorded->target, unpack);
+        images::Unpack(*content_, leased_sn, *ns, recorded->target, unpack);
     if (!unpacked.ok()) return ToGrpc(WithContext(unpacked.status(), "unpack " + image.name));
     last.set_chain_id(unpacked->chain_id.str());
   }
@@ -218,10 +264,14 @@ grpc::Status ImagesService::Unpack(grpc::ServerContext* context,
   if (!image.ok()) return ToGrpc(image.status());
   absl::StatusOr<snapshots::Snapshotter*> sn = snapshotters_->Get(request->snapshotter());
   if (!sn.ok()) return ToGrpc(sn.status());
+  absl::StatusOr<OperationScope> scope =
+      OperationScope::Open(*context, store_, *ns, "unpack " + image->name);
+  if (!scope.ok()) return ToGrpc(scope.status());
+  leases::LeasedSnapshotter leased_sn(**sn, scope->tracker());
   images::UnpackOptions options;
   options.platform = *platform;
   absl::StatusOr<images::UnpackResult> unpacked =
-      images::Unpack(*content_, **sn, *ns, image->target, options);
+      images::Unpack(*content_, leased_sn, *ns, image->target, options);
   if (!unpacked.ok()) return ToGrpc(WithContext(unpacked.status(), "unpack " + image->name));
   response->set_chain_id(unpacked->chain_id.str());
   response->set_layers_applied(unpacked->layers_applied);
@@ -254,9 +304,15 @@ grpc::Status ImagesService::Import(grpc::ServerContext* context,
   }
   if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "import cancelled");
   ::lseek(spool.get(), 0, SEEK_SET);
+  absl::StatusOr<OperationScope> scope = OperationScope::Open(*context, store_, *ns, "import");
+  if (!scope.ok()) return ToGrpc(scope.status());
+  std::unique_ptr<content::Store> leased = content_->WithHooks(scope->tracker().ContentHooks());
   absl::StatusOr<std::vector<images::Image>> imported =
-      images::Import(*content_, *store_, *ns, spool.get(), options);
+      images::Import(*leased, *store_, *ns, spool.get(), options);
   if (!imported.ok()) return ToGrpc(WithContext(imported.status(), "import"));
+  if (absl::Status s = scope->tracker().ReferenceHeldBlobs(*content_); !s.ok()) {
+    return ToGrpc(WithContext(s, "import"));
+  }
   for (const images::Image& image : *imported) ToProto(image, response->add_images());
   return grpc::Status::OK;
 }

@@ -1,10 +1,15 @@
 // Images: records over the metadata store, plus pull / push (registry
 // client), unpack (into a snapshotter), import and export (tarballs).
 // Pull, Push, Import and Export are streams served on a thread each.
+// Pull, Import and Unpack work under the call's lease, or under a lease of
+// their own for their length, and reference what they fetch from the
+// call's namespace; Create adds the image to the call's lease; Delete
+// schedules a garbage collection.
 #pragma once
 
 #include "berth/containerd/v1/images.grpc.pb.h"
 #include "containerd/core/content/store.h"
+#include "containerd/core/gc/scheduler.h"
 #include "containerd/core/metadata/store.h"
 #include "containerd/core/registry/client.h"
 #include "containerd/core/snapshots/snapshotter_set.h"
@@ -14,8 +19,13 @@ namespace berth::containerd::services {
 class ImagesService final : public berth::containerd::v1::Images::Service {
  public:
   ImagesService(metadata::Store* store, content::Store* content,
-                const snapshots::SnapshotterSet* snapshotters, registry::ClientOptions registry)
-      : store_(store), content_(content), snapshotters_(snapshotters), registry_(std::move(registry)) {}
+                const snapshots::SnapshotterSet* snapshotters, registry::ClientOptions registry,
+                gc::Scheduler* gc)
+      : store_(store),
+        content_(content),
+        snapshotters_(snapshotters),
+        registry_(std::move(registry)),
+        gc_(gc) {}
 
   grpc::Status Get(grpc::ServerContext* context,
                    const berth::containerd::v1::GetImageRequest* request,
@@ -53,6 +63,7 @@ class ImagesService final : public berth::containerd::v1::Images::Service {
   content::Store* const content_;
   const snapshots::SnapshotterSet* const snapshotters_;
   const registry::ClientOptions registry_;
+  gc::Scheduler* const gc_;
 };
 
 }  // namespace berth::containerd::services

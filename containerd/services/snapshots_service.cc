@@ -2,7 +2,9 @@
 
 #include "common/grpc/status_convert.h"
 #include "common/status.h"
+#include "containerd/core/leases/leased_snapshotter.h"
 #include "containerd/services/proto_convert.h"
+#include "containerd/services/request_lease.h"
 #include "containerd/services/request_namespace.h"
 
 namespace berth::containerd::services {
@@ -55,32 +57,47 @@ grpc::Status With(grpc::ServerContext* context, const snapshots::SnapshotterSet&
   return ToGrpc(fn(*ns, **sn));
 }
 
+// As With, through a snapshotter that adds what it creates to the call's
+// lease, if the call names one.
+template <typename Fn>
+grpc::Status WithLease(grpc::ServerContext* context, const snapshots::SnapshotterSet& set,
+                       metadata::Store* store, const std::string& name, Fn&& fn) {
+  absl::StatusOr<std::string> lease = RequestLease(*context);
+  if (!lease.ok()) return ToGrpc(lease.status());
+  return With(context, set, name, [&](const std::string& ns, snapshots::Snapshotter& sn) {
+    if (lease->empty()) return fn(ns, sn);
+    leases::LeaseTracker held(store, ns, *lease);
+    leases::LeasedSnapshotter leased(sn, held);
+    return fn(ns, leased);
+  });
+}
+
 }  // namespace
 
 grpc::Status SnapshotsService::Prepare(grpc::ServerContext* context,
                                        const pb::PrepareSnapshotRequest* request,
                                        pb::PrepareSnapshotResponse* response) {
-  return With(context, *snapshotters_, request->snapshotter(),
-              [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
-                BERTH_ASSIGN_OR_RETURN(std::vector<snapshots::Mount> mounts,
-                                       sn.Prepare(ns, request->key(), request->parent(),
-                                                  Labels(request->labels())));
-                ToProto(mounts, response->mutable_mounts());
-                return absl::OkStatus();
-              });
+  return WithLease(context, *snapshotters_, store_, request->snapshotter(),
+                   [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
+                     BERTH_ASSIGN_OR_RETURN(std::vector<snapshots::Mount> mounts,
+                                            sn.Prepare(ns, request->key(), request->parent(),
+                                                       Labels(request->labels())));
+                     ToProto(mounts, response->mutable_mounts());
+                     return absl::OkStatus();
+                   });
 }
 
 grpc::Status SnapshotsService::View(grpc::ServerContext* context,
                                     const pb::ViewSnapshotRequest* request,
                                     pb::ViewSnapshotResponse* response) {
-  return With(context, *snapshotters_, request->snapshotter(),
-              [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
-                BERTH_ASSIGN_OR_RETURN(
-                    std::vector<snapshots::Mount> mounts,
-                    sn.View(ns, request->key(), request->parent(), Labels(request->labels())));
-                ToProto(mounts, response->mutable_mounts());
-                return absl::OkStatus();
-              });
+  return WithLease(context, *snapshotters_, store_, request->snapshotter(),
+                   [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {
+                     BERTH_ASSIGN_OR_RETURN(
+                         std::vector<snapshots::Mount> mounts,
+                         sn.View(ns, request->key(), request->parent(), Labels(request->labels())));
+                     ToProto(mounts, response->mutable_mounts());
+                     return absl::OkStatus();
+                   });
 }
 
 grpc::Status SnapshotsService::Mounts(grpc::ServerContext* context,
@@ -98,19 +115,22 @@ grpc::Status SnapshotsService::Mounts(grpc::ServerContext* context,
 grpc::Status SnapshotsService::Commit(grpc::ServerContext* context,
                                       const pb::CommitSnapshotRequest* request,
                                       google::protobuf::Empty*) {
-  return With(context, *snapshotters_, request->snapshotter(),
-              [&](const std::string& ns, snapshots::Snapshotter& sn) {
-                return sn.Commit(ns, request->name(), request->key(), Labels(request->labels()));
-              });
+  return WithLease(context, *snapshotters_, store_, request->snapshotter(),
+                   [&](const std::string& ns, snapshots::Snapshotter& sn) {
+                     return sn.Commit(ns, request->name(), request->key(),
+                                      Labels(request->labels()));
+                   });
 }
 
 grpc::Status SnapshotsService::Remove(grpc::ServerContext* context,
                                       const pb::RemoveSnapshotRequest* request,
                                       google::protobuf::Empty*) {
-  return With(context, *snapshotters_, request->snapshotter(),
-              [&](const std::string& ns, snapshots::Snapshotter& sn) {
-                return sn.Remove(ns, request->key());
-              });
+  grpc::Status removed = With(context, *snapshotters_, request->snapshotter(),
+                              [&](const std::string& ns, snapshots::Snapshotter& sn) {
+                                return sn.Remove(ns, request->key());
+                              });
+  if (removed.ok()) gc_->Schedule();
+  return removed;
 }
 
 grpc::Status SnapshotsService::Stat(grpc::ServerContext* context,

@@ -1,15 +1,20 @@
 // Snapshots over the daemon's snapshotters, by name, scoped by the call's
-// namespace.
+// namespace. Prepare, View and Commit add the snapshot to the call's lease;
+// Remove schedules a garbage collection (its parents may be garbage now).
 #pragma once
 
 #include "berth/containerd/v1/snapshots.grpc.pb.h"
+#include "containerd/core/gc/scheduler.h"
+#include "containerd/core/metadata/store.h"
 #include "containerd/core/snapshots/snapshotter_set.h"
 
 namespace berth::containerd::services {
 
 class SnapshotsService final : public berth::containerd::v1::Snapshots::Service {
  public:
-  explicit SnapshotsService(const snapshots::SnapshotterSet* snapshotters) : snapshotters_(snapshotters) {}
+  SnapshotsService(const snapshots::SnapshotterSet* snapshotters, metadata::Store* store,
+                   gc::Scheduler* gc)
+      : snapshotters_(snapshotters), store_(store), gc_(gc) {}
 
   grpc::Status Prepare(grpc::ServerContext* context,
                        const berth::containerd::v1::PrepareSnapshotRequest* request,
@@ -41,6 +46,8 @@ class SnapshotsService final : public berth::containerd::v1::Snapshots::Service 
 
  private:
   const snapshots::SnapshotterSet* const snapshotters_;
+  metadata::Store* const store_;
+  gc::Scheduler* const gc_;
 };
 
 }  // namespace berth::containerd::services

@@ -64,6 +64,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& root) {
   return store;
 }
 
+std::unique_ptr<Store> Store::WithHooks(Hooks hooks) const {
+  std::unique_ptr<Store> view(new Store(root_));
+  view->hooks_ = std::move(hooks);
+  return view;
+}
+
 std::string Store::BlobPath(const Digest& digest) const {
   return JoinPath(blobs_dir_, digest.hex());
 }
@@ -74,6 +80,13 @@ std::string Store::IngestDir(const std::string& ref) const {
 
 absl::StatusOr<BlobInfo> Store::Info(const Digest& digest) const {
   if (digest.empty()) return InvalidArgumentf("content info: empty digest");
+  // Held before looking: a collection between the look and the hold would
+  // remove what the caller was just told exists.
+  if (hooks_.hold_blob) BERTH_RETURN_IF_ERROR(hooks_.hold_blob(digest));
+  return Stat(digest);
+}
+
+absl::StatusOr<BlobInfo> Store::Stat(const Digest& digest) const {
   std::string path = BlobPath(digest);
   struct stat st;
   if (::lstat(path.c_str(), &st) < 0) {
@@ -90,7 +103,7 @@ absl::StatusOr<std::vector<BlobInfo>> Store::List() const {
   for (const std::string& name : names) {
     absl::StatusOr<Digest> digest = Digest::FromHex(name);
     if (!digest.ok()) continue;  // not a blob: a stray file is none of ours
-    absl::StatusOr<BlobInfo> info = Info(*digest);
+    absl::StatusOr<BlobInfo> info = Stat(*digest);
     if (!info.ok() && absl::IsNotFound(info.status())) continue;  // deleted meanwhile
     if (!info.ok()) return info.status();
     out.push_back(*std::move(info));
@@ -169,8 +182,10 @@ absl::StatusOr<std::unique_ptr<Writer>> Store::OpenWriter(const std::string& ref
     return InvalidArgumentf("open content writer for ref {:?}: negative size {}", ref,
                             expected_size);
   }
+  if (hooks_.hold_ingest) BERTH_RETURN_IF_ERROR(hooks_.hold_ingest(ref));
   std::unique_ptr<Writer> w(new Writer());
   w->ref_ = ref;
+  w->hold_blob_ = hooks_.hold_blob;
   w->dir_ = IngestDir(ref);
   w->data_path_ = JoinPath(w->dir_, ingest::kData);
   w->blobs_dir_ = blobs_dir_;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,6 +27,19 @@
 
 namespace berth::containerd::content {
 
+// What one operation's view of the store reports to the metadata layer
+// before it relies on a blob or an ingest (containerd's metadata content
+// store adds them to the call's lease): the garbage collector then keeps
+// them even if nothing else references them yet. A hook's error fails the
+// call. Unset hooks are not called.
+struct Hooks {
+  // `digest` is about to be relied on: before Info looks for it, and before
+  // a Writer publishes it (also when it turns out to exist already).
+  std::function<absl::Status(const Digest& digest)> hold_blob;
+  // Before OpenWriter creates or resumes the ingest of `ref`.
+  std::function<absl::Status(const std::string& ref)> hold_ingest;
+};
+
 class Store {
  public:
   // Creates ROOT/blobs/sha256 and ROOT/ingest as needed and clears leftovers
@@ -33,6 +47,10 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& root);
 
   const std::string& root() const { return root_; }
+
+  // Another view of the same root whose Info, OpenWriter and commits call
+  // `hooks` (the store's own hooks are not kept). Cheap: no disk access.
+  std::unique_ptr<Store> WithHooks(Hooks hooks) const;
 
   // NotFound "content sha256:...: not found" when the blob is absent.
   absl::StatusOr<BlobInfo> Info(const Digest& digest) const;
@@ -68,10 +86,13 @@ class Store {
   explicit Store(std::string root);
 
   std::string IngestDir(const std::string& ref) const;
+  // Info without the hold hook.
+  absl::StatusOr<BlobInfo> Stat(const Digest& digest) const;
 
   std::string root_;
   std::string blobs_dir_;
   std::string ingest_root_;
+  Hooks hooks_;
 };
 
 }  // namespace berth::containerd::content

@@ -199,6 +199,8 @@ absl::Status Writer::Commit(int64_t size, const Digest& expected) {
                                ref_, actual.str(), want.str());
   }
 
+  // Held before it is published, so no collection sees it unheld.
+  if (hold_blob_) BERTH_RETURN_IF_ERROR(hold_blob_(actual));
   if (::fsync(data_.get()) < 0) return ErrnoErrorf(errno, "fsync {}", data_path_);
   if (::fchmod(data_.get(), 0444) < 0) return ErrnoErrorf(errno, "chmod {}", data_path_);
   // The commit time is the blob's creation time (BlobInfo::created_at).

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -73,6 +74,7 @@ class Writer {
   std::string dir_;        // the ingest directory
   std::string data_path_;  // dir_/data
   std::string blobs_dir_;  // ROOT/blobs/sha256
+  std::function<absl::Status(const Digest&)> hold_blob_;  // Hooks::hold_blob
   int64_t total_ = 0;
   Digest expected_;
   UniqueFd lock_;

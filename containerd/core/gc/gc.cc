@@ -315,6 +315,25 @@ std::vector<std::pair<SnapshotId, int64_t>> Unmarked(Transaction& tx, const Mark
   return out;
 }
 
+// Ingests last written before `cutoff` that no live lease holds. Inside the
+// sweep's transaction: a lease being given the ingest waits for it.
+absl::Status SweepIngests(const content::Store& content, const Marked& marked,
+                          metadata::Timestamp cutoff, bool remove,
+                          std::vector<std::string>& removed) {
+  BERTH_ASSIGN_OR_RETURN(std::vector<content::IngestStatus> ingests, content.ListStatuses());
+  for (const content::IngestStatus& ingest : ingests) {
+    if (ingest.updated_at > cutoff || marked.leased_ingests.contains(ingest.ref)) continue;
+    if (remove) {
+      absl::Status s = content.Abort(ingest.ref);
+      // Unavailable: a writer holds it right now, so it is not stale.
+      if (absl::IsNotFound(s) || absl::IsUnavailable(s)) continue;
+      BERTH_RETURN_IF_ERROR(WithContext(s, "gc: stale ingest"));
+    }
+    removed.push_back(ingest.ref);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Marked> Mark(Transaction& tx, const content::Store& content,
@@ -380,6 +399,11 @@ absl::StatusOr<Report> CollectGarbage(metadata::Store& store, const content::Sto
       }
       dirs[dir_sn].push_back(record_id);
       report.removed_snapshots.push_back(id);
+    }
+
+    if (options.ingest_expiry) {
+      BERTH_RETURN_IF_ERROR(SweepIngests(content, marked, now - *options.ingest_expiry, remove,
+                                         report.removed_ingests));
     }
 
     // Blobs last, inside the transaction: a writer that would reference one

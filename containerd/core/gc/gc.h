@@ -21,9 +21,12 @@
 //
 // Sweep: content references nothing reached are deleted per namespace; a
 // blob on disk goes when no namespace reached it; snapshot records go
-// children first, then their directories; expired leases are deleted.
+// children first, then their directories; expired leases are deleted;
+// ingests not written to for Options::ingest_expiry are aborted unless a
+// live lease holds them.
 #pragma once
 
+#include <chrono>
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -90,6 +93,9 @@ struct Options {
   std::optional<metadata::Timestamp> now;
   // Report what would be removed, remove nothing.
   bool dry_run = false;
+  // Ingests last written longer ago than this are removed (containerd's
+  // content store does it for ingests older than a day); nullopt: never.
+  std::optional<std::chrono::nanoseconds> ingest_expiry;
 };
 
 struct Report {
@@ -97,6 +103,7 @@ struct Report {
   std::vector<ContentId> removed_content_refs;  // references dropped
   std::vector<SnapshotId> removed_snapshots;    // children before parents
   std::vector<LeaseId> removed_leases;          // expired
+  std::vector<std::string> removed_ingests;     // stale ingest refs
   int64_t bytes = 0;                            // blob sizes plus snapshot directories' disk usage
 };
 

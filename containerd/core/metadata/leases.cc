@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "common/id.h"
@@ -157,8 +158,13 @@ absl::StatusOr<Lease> LeaseStore::Create(const Lease& lease) {
         return InvalidArgumentf("lease.labels: {}: {:?} is not an RFC 3339 time", it->first,
                                 it->second);
       }
-      stored.expires_at =
-          Timestamp(std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec));
+      // Nanoseconds since 1970 in an int64 end in 2262: a later expiry is
+      // "never" rather than an overflow into the past.
+      constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+      if (ts->tv_sec < kMaxSeconds) {
+        stored.expires_at =
+            Timestamp(std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec));
+      }
     }
   }
   BERTH_RETURN_IF_ERROR(NamespaceStore(tx_).Ensure(ns_));

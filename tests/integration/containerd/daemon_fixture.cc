@@ -30,6 +30,30 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& ns, std::chrono::sec
   return context;
 }
 
+std::unique_ptr<grpc::ClientContext> LeaseCtx(const std::string& ns, const std::string& lease) {
+  auto context = Ctx(ns);
+  context->AddMetadata("berth-lease", lease);
+  return context;
+}
+
+void DaemonFixture::CreateLease(const std::string& id, const std::string& ns) {
+  ctrpb::CreateLeaseRequest create;
+  create.set_id(id);
+  ctrpb::CreateLeaseResponse created;
+  grpc::Status s = leases_->Create(Ctx(ns).get(), create, &created);
+  INFO(s.error_message());
+  REQUIRE(s.ok());
+}
+
+void DaemonFixture::DeleteLease(const std::string& id, const std::string& ns) {
+  ctrpb::DeleteLeaseRequest del;
+  del.set_id(id);
+  google::protobuf::Empty empty;
+  grpc::Status s = leases_->Delete(Ctx(ns).get(), del, &empty);
+  INFO(s.error_message());
+  REQUIRE(s.ok());
+}
+
 DaemonFixture::DaemonFixture() : dir_("berth-ctrd") {
   RequireRoot();
   rootfs_ = dir_.Sub("image-rootfs");
@@ -129,6 +153,7 @@ void DaemonFixture::Connect() {
   snapshots_ = ctrpb::Snapshots::NewStub(channel);
   content_ = ctrpb::Content::NewStub(channel);
   images_ = ctrpb::Images::NewStub(channel);
+  leases_ = ctrpb::Leases::NewStub(channel);
 }
 
 void DaemonFixture::CleanNamespace(const std::string& ns) {

@@ -16,6 +16,7 @@
 #include "berth/containerd/v1/content.grpc.pb.h"
 #include "berth/containerd/v1/events.grpc.pb.h"
 #include "berth/containerd/v1/images.grpc.pb.h"
+#include "berth/containerd/v1/leases.grpc.pb.h"
 #include "berth/containerd/v1/namespaces.grpc.pb.h"
 #include "berth/containerd/v1/snapshots.grpc.pb.h"
 #include "berth/containerd/v1/tasks.grpc.pb.h"
@@ -30,6 +31,10 @@ namespace ctrpb = ::berth::containerd::v1;
 // A client context in `ns`, with a deadline.
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& ns = "default",
                                          std::chrono::seconds timeout = std::chrono::seconds(60));
+
+// As Ctx, working under `lease` (the "berth-lease" metadata entry): what
+// the call creates is held until the lease is deleted.
+std::unique_ptr<grpc::ClientContext> LeaseCtx(const std::string& ns, const std::string& lease);
 
 class DaemonFixture {
  public:
@@ -61,6 +66,7 @@ class DaemonFixture {
   ctrpb::Snapshots::Stub& snapshots() { return *snapshots_; }
   ctrpb::Content::Stub& content() { return *content_; }
   ctrpb::Images::Stub& images() { return *images_; }
+  ctrpb::Leases::Stub& leases() { return *leases_; }
 
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
@@ -87,6 +93,10 @@ class DaemonFixture {
   // Task status via Tasks.Get.
   ctrpb::TaskStatus TaskStatus(const std::string& id, const std::string& ns = "default");
 
+  // Leases.Create / Delete (not sync) of `id`; REQUIRE success.
+  void CreateLease(const std::string& id, const std::string& ns = "default");
+  void DeleteLease(const std::string& id, const std::string& ns = "default");
+
   // Namespaces the fixture cleans at the end (default is always there).
   void UseNamespace(const std::string& ns) { namespaces_used_.push_back(ns); }
 
@@ -108,6 +118,7 @@ class DaemonFixture {
   std::unique_ptr<ctrpb::Snapshots::Stub> snapshots_;
   std::unique_ptr<ctrpb::Content::Stub> content_;
   std::unique_ptr<ctrpb::Images::Stub> images_;
+  std::unique_ptr<ctrpb::Leases::Stub> leases_;
 };
 
 // Reads events from a Subscribe stream on a thread of its own.

@@ -22,11 +22,15 @@ std::string BindSource(const google::protobuf::RepeatedPtrField<ctrpb::Mount>& m
 
 TEST_CASE("a task runs on a snapshot made through the Snapshots API", "[containerd][snapshots]") {
   DaemonFixture f;
+  // Held by a lease, as a containerd client does: the container's deletion
+  // below schedules a collection that would otherwise take both snapshots.
+  f.CreateLease("snapshots-test");
+  auto leased = [] { return LeaseCtx("default", "snapshots-test"); };
   // A base layer holding the busybox tree, committed.
   ctrpb::PrepareSnapshotRequest prepare;
   prepare.set_key("base-extract");
   ctrpb::PrepareSnapshotResponse prepared;
-  grpc::Status s = f.snapshots().Prepare(Ctx().get(), prepare, &prepared);
+  grpc::Status s = f.snapshots().Prepare(leased().get(), prepare, &prepared);
   INFO(s.error_message());
   REQUIRE(s.ok());
   std::string base = BindSource(prepared.mounts());
@@ -37,12 +41,12 @@ TEST_CASE("a task runs on a snapshot made through the Snapshots API", "[containe
   commit.set_name("base");
   commit.set_key("base-extract");
   google::protobuf::Empty empty;
-  REQUIRE(f.snapshots().Commit(Ctx().get(), commit, &empty).ok());
+  REQUIRE(f.snapshots().Commit(leased().get(), commit, &empty).ok());
 
   // The container's writable layer on top of it.
   prepare.set_key("snapc-rootfs");
   prepare.set_parent("base");
-  REQUIRE(f.snapshots().Prepare(Ctx().get(), prepare, &prepared).ok());
+  REQUIRE(f.snapshots().Prepare(leased().get(), prepare, &prepared).ok());
   ctrpb::CreateContainerRequest create;
   *create.mutable_container() =
       f.ContainerRecord("snapc", {"sh", "-c", "echo layer > /written; cat /written; test -x /bin/busybox"});
@@ -100,6 +104,7 @@ TEST_CASE("a task runs on a snapshot made through the Snapshots API", "[containe
   CHECK(f.snapshots().Stat(Ctx().get(), stat, &stated).error_code() == StatusCode::NOT_FOUND);
   stat.set_snapshotter("zfs");
   CHECK(f.snapshots().Stat(Ctx().get(), stat, &stated).error_code() == StatusCode::NOT_FOUND);
+  f.DeleteLease("snapshots-test");
 }
 
 }  // namespace

@@ -309,5 +309,40 @@ TEST_CASE("gc collect: sweeps blobs, content refs, snapshots and expired leases"
   CHECK(CountEntries(env.dir.Sub("native/snapshots")) == 0);
 }
 
+TEST_CASE("gc collect: stale ingests go unless a live lease holds them", "[gc]") {
+  Env env;
+  snapshots::SnapshotterSet set;
+  // Two abandoned ingests: their writers are gone.
+  ValueOrFail(env.content->OpenWriter("stale-loose"))->Write("x").IgnoreError();
+  ValueOrFail(env.content->OpenWriter("stale-leased"))->Write("y").IgnoreError();
+  REQUIRE_OK(env.store->Update([&](Transaction& tx) -> absl::Status {
+    metadata::LeaseStore leases(tx, "default");
+    BERTH_RETURN_IF_ERROR(leases.Create(metadata::Lease{"hold", {}, {}, std::nullopt}).status());
+    return leases.AddResource("hold", metadata::LeaseResource::Ingest("stale-leased"));
+  }));
+
+  // Younger than the expiry: kept.
+  Report r = ValueOrFail(
+      CollectGarbage(*env.store, *env.content, set, {.ingest_expiry = std::chrono::hours(1)}));
+  CHECK(r.removed_ingests.empty());
+  // Without an expiry, never.
+  r = ValueOrFail(CollectGarbage(*env.store, *env.content, set));
+  CHECK(r.removed_ingests.empty());
+  CHECK(ValueOrFail(env.content->ListStatuses()).size() == 2);
+
+  Options expire_all{.ingest_expiry = std::chrono::nanoseconds(0)};
+  r = ValueOrFail(CollectGarbage(*env.store, *env.content, set, expire_all));
+  CHECK(r.removed_ingests == std::vector<std::string>{"stale-loose"});
+  std::vector<content::IngestStatus> left = ValueOrFail(env.content->ListStatuses());
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].ref == "stale-leased");
+
+  // An ingest with a writer is in use, whatever its age.
+  auto writer = ValueOrFail(env.content->OpenWriter("busy"));
+  r = ValueOrFail(CollectGarbage(*env.store, *env.content, set, expire_all));
+  CHECK(r.removed_ingests.empty());
+  CHECK(env.content->Status("busy").ok());
+}
+
 }  // namespace
 }  // namespace berth::containerd::gc

@@ -79,6 +79,13 @@ TEST_CASE("leases: expiry from the field or containerd's label", "[metadata][lea
         .Create(Lease{"c", {{std::string(kLeaseExpireLabel), "tomorrow"}}, {}, {}});
   });
   CHECK(absl::IsInvalidArgument(bad.status()));
+
+  // Past what int64 nanoseconds hold (2262): never, not a time long gone.
+  Lease far = ValueOrFail(store->UpdateValue([&](Transaction& tx) {
+    return LeaseStore(tx, "default")
+        .Create(Lease{"d", {{std::string(kLeaseExpireLabel), "2999-01-01T00:00:00Z"}}, {}, {}});
+  }));
+  CHECK_FALSE(far.expires_at);
 }
 
 TEST_CASE("leases: resources", "[metadata][leases]") {
