@@ -17,6 +17,15 @@ namespace {
 
 namespace pb = ::berth::containerd::v1;
 using grpcutil::ToGrpc;
+
+// Images from anywhere are unpacked without device nodes: the runtime
+// makes /dev, and a device node in a snapshot is a way to the host's disks
+// for whoever can reach the snapshot (a privileged container, a host user).
+images::UnpackOptions DaemonUnpackOptions() {
+  images::UnpackOptions options;
+  options.allow_devices = false;
+  return options;
+}
 using images::ImageStore;
 using metadata::Transaction;
 
@@ -169,7 +178,7 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
   if (request->unpack()) {
     absl::StatusOr<snapshots::Snapshotter*> sn = snapshotters_->Get(request->snapshotter());
     if (!sn.ok()) return ToGrpc(sn.status());
-    images::UnpackOptions unpack;
+    images::UnpackOptions unpack = DaemonUnpackOptions();
     unpack.platform = *platform;
     absl::StatusOr<images::UnpackResult> unpacked =
         images::Unpack(*content_, **sn, *ns, recorded->target, unpack);
@@ -218,7 +227,7 @@ grpc::Status ImagesService::Unpack(grpc::ServerContext* context,
   if (!image.ok()) return ToGrpc(image.status());
   absl::StatusOr<snapshots::Snapshotter*> sn = snapshotters_->Get(request->snapshotter());
   if (!sn.ok()) return ToGrpc(sn.status());
-  images::UnpackOptions options;
+  images::UnpackOptions options = DaemonUnpackOptions();
   options.platform = *platform;
   absl::StatusOr<images::UnpackResult> unpacked =
       images::Unpack(*content_, **sn, *ns, image->target, options);
