@@ -120,6 +120,7 @@ void DaemonFixture::Connect() {
   snapshots_ = ctrpb::Snapshots::NewStub(channel);
   content_ = ctrpb::Content::NewStub(channel);
   images_ = ctrpb::Images::NewStub(channel);
+  diff_ = ctrpb::Diff::NewStub(channel);
 }
 
 void DaemonFixture::CleanNamespace(const std::string& ns) {

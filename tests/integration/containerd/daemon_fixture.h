@@ -14,6 +14,7 @@
 
 #include "berth/containerd/v1/containers.grpc.pb.h"
 #include "berth/containerd/v1/content.grpc.pb.h"
+#include "berth/containerd/v1/diff.grpc.pb.h"
 #include "berth/containerd/v1/events.grpc.pb.h"
 #include "berth/containerd/v1/images.grpc.pb.h"
 #include "berth/containerd/v1/namespaces.grpc.pb.h"
@@ -44,6 +45,8 @@ class DaemonFixture {
   const std::string& socket() const { return socket_; }
   std::string Path(const std::string& name) const { return dir_.Sub(name); }
   std::string StateDir() const { return dir_.Sub("state"); }
+  // The daemon's --root.
+  std::string RootDir() const { return dir_.Sub("root"); }
   // The busybox root filesystem tasks mount.
   const std::string& rootfs() const { return rootfs_; }
 
@@ -56,6 +59,7 @@ class DaemonFixture {
   ctrpb::Snapshots::Stub& snapshots() { return *snapshots_; }
   ctrpb::Content::Stub& content() { return *content_; }
   ctrpb::Images::Stub& images() { return *images_; }
+  ctrpb::Diff::Stub& diff() { return *diff_; }
 
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
@@ -103,6 +107,7 @@ class DaemonFixture {
   std::unique_ptr<ctrpb::Snapshots::Stub> snapshots_;
   std::unique_ptr<ctrpb::Content::Stub> content_;
   std::unique_ptr<ctrpb::Images::Stub> images_;
+  std::unique_ptr<ctrpb::Diff::Stub> diff_;
 };
 
 // Reads events from a Subscribe stream on a thread of its own.
