@@ -13,8 +13,10 @@
 #include "containerd/core/metadata/namespaces.h"
 #include "containerd/core/snapshots/native.h"
 #include "containerd/core/snapshots/overlay.h"
+#include "containerd/core/snapshots/temp_mount.h"
 #include "containerd/services/containers_service.h"
 #include "containerd/services/content_service.h"
+#include "containerd/services/diff_service.h"
 #include "containerd/services/events_service.h"
 #include "containerd/services/images_service.h"
 #include "containerd/services/leases_service.h"
@@ -108,6 +110,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   d->exchange_ = std::make_unique<events::Exchange>();
   BERTH_ASSIGN_OR_RETURN(d->content_, content::Store::Open(JoinPath(config.root, "content")));
   BERTH_ASSIGN_OR_RETURN(d->snapshotters_, OpenSnapshotters(config.root, d->store_.get()));
+  // Where Diff mounts snapshots for a moment (containerd's tmpmounts); a
+  // crash may have left some mounted.
+  const std::string mount_root = JoinPath(config.root, "tmpmounts");
+  BERTH_RETURN_IF_ERROR(snapshots::CleanTempMounts(mount_root));
 
   gc::Options gc_options;
   if (config.ingest_expiry_seconds > 0) {
@@ -154,6 +160,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   d->services_.push_back(
       std::make_unique<services::ContentService>(d->store_.get(), d->content_.get(), d->gc_.get()));
   d->services_.push_back(std::make_unique<services::LeasesService>(d->store_.get(), d->gc_.get()));
+  d->services_.push_back(
+      std::make_unique<services::DiffService>(d->store_.get(), d->content_.get(), mount_root));
   registry::ClientOptions registry;
   registry.http.insecure_hosts = config.insecure_registries;
   registry.credentials_file = config.registry_credentials;

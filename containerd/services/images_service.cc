@@ -20,6 +20,15 @@ namespace {
 
 namespace pb = ::berth::containerd::v1;
 using grpcutil::ToGrpc;
+
+// Images from anywhere are unpacked without device nodes: the runtime
+// makes /dev, and a device node in a snapshot is a way to the host's disks
+// for whoever can reach the snapshot (a privileged container, a host user).
+images::UnpackOptions DaemonUnpackOptions() {
+  images::UnpackOptions options;
+  options.allow_devices = false;
+  return options;
+}
 using images::ImageStore;
 using metadata::Transaction;
 
@@ -214,7 +223,7 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
   if (request->unpack()) {
     absl::StatusOr<snapshots::Snapshotter*> sn = snapshotters_->Get(request->snapshotter());
     if (!sn.ok()) return ToGrpc(sn.status());
-    images::UnpackOptions unpack;
+    images::UnpackOptions unpack = DaemonUnpackOptions();
     unpack.platform = *platform;
     leases::LeasedSnapshotter leased_sn(**sn, held);
     absl::StatusOr<images::UnpackResult> unpacked =
@@ -268,7 +277,7 @@ grpc::Status ImagesService::Unpack(grpc::ServerContext* context,
       OperationScope::Open(*context, store_, *ns, "unpack " + image->name);
   if (!scope.ok()) return ToGrpc(scope.status());
   leases::LeasedSnapshotter leased_sn(**sn, scope->tracker());
-  images::UnpackOptions options;
+  images::UnpackOptions options = DaemonUnpackOptions();
   options.platform = *platform;
   absl::StatusOr<images::UnpackResult> unpacked =
       images::Unpack(*content_, leased_sn, *ns, image->target, options);

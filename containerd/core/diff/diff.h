@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -77,6 +79,13 @@ struct LayerDigests {
   int64_t size = 0;
 };
 
+// Where a written layer's bytes go, in order; an error stops the write and
+// is what the writer returns.
+using LayerSink = std::function<absl::Status(std::string_view)>;
+
+// A sink that write(2)s everything to `fd`.
+LayerSink FdSink(int fd);
+
 // Writes the overlayfs upper directory `upper` as a layer tar to `out_fd`:
 // entries sorted by name, ownership, modes, mtimes and xattrs kept (except
 // trusted.overlay.*, user.overlay.* and security.selinux), hardlinks within
@@ -85,5 +94,20 @@ struct LayerDigests {
 // a given tree (gzip without a timestamp).
 absl::StatusOr<LayerDigests> WriteLayerFromUpper(const std::string& upper, int out_fd,
                                                  Compression compression);
+absl::StatusOr<LayerDigests> WriteLayerFromUpper(const std::string& upper, const LayerSink& sink,
+                                                 Compression compression);
+
+// Writes the changes that turn the tree `lower` into the tree `upper` as a
+// layer (the general case, for snapshots that are whole copies such as the
+// native snapshotter's, or for an empty `lower`): both trees are walked
+// together in name order, never following symlinks; an entry only in
+// `upper`, or whose type, mode, owner, device number, xattrs, mtime, size,
+// content or link target differ, is written as it is in `upper` (a directory, with everything under it when it is new);
+// an entry only in `lower` becomes a `.wh.NAME` whiteout. A directory whose
+// own metadata is unchanged is written only as the parent of a change, so
+// the layer's entries are sorted and each one's parents come first.
+// Output format as WriteLayerFromUpper's.
+absl::StatusOr<LayerDigests> WriteLayerFromDiff(const std::string& lower, const std::string& upper,
+                                                const LayerSink& sink, Compression compression);
 
 }  // namespace berth::containerd::diff

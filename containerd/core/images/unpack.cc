@@ -12,6 +12,7 @@
 #include "common/logger.h"
 #include "common/status.h"
 #include "containerd/core/snapshots/mount.h"
+#include "containerd/core/snapshots/temp_mount.h"
 
 namespace berth::containerd::images {
 namespace {
@@ -43,37 +44,6 @@ bool HasOption(const snapshots::Mount& m, std::string_view option) {
   return false;
 }
 
-// A directory mounted with `mounts`, unmounted and removed when destroyed.
-class TempMount {
- public:
-  static absl::StatusOr<std::unique_ptr<TempMount>> Create(
-      const std::string& root, const std::vector<snapshots::Mount>& mounts) {
-    std::string tmpl = root + "/unpack-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) return ErrnoErrorf(errno, "mkdtemp {}", tmpl);
-    std::unique_ptr<TempMount> m(new TempMount(tmpl));
-    absl::Status s = snapshots::MountAll(mounts, tmpl);
-    if (!s.ok()) return WithContext(s, "mount snapshot for unpack");
-    m->mounted_ = true;
-    return m;
-  }
-  ~TempMount() {
-    if (mounted_) {
-      absl::Status s = snapshots::UnmountAll(path_);
-      if (!s.ok()) {
-        log::Warnf("unpack: unmount {}: {}", path_, std::string(s.message()));
-        return;  // never remove a directory that may still show a snapshot
-      }
-    }
-    if (rmdir(path_.c_str()) != 0) log::Warnf("unpack: remove {}: {}", path_, strerror(errno));
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempMount(std::string path) : path_(std::move(path)) {}
-  std::string path_;
-  bool mounted_ = false;
-};
-
 // Applies one layer blob onto the active snapshot with `mounts`.
 absl::StatusOr<diff::ApplyResult> ApplyToSnapshot(const content::Store& store,
                                                   const Descriptor& layer,
@@ -83,7 +53,7 @@ absl::StatusOr<diff::ApplyResult> ApplyToSnapshot(const content::Store& store,
   BERTH_ASSIGN_OR_RETURN(UniqueFd fd, store.OpenBlob(layer.digest));
   diff::ApplyOptions apply;
   apply.allow_devices = options.allow_devices;
-  std::unique_ptr<TempMount> temp;
+  std::unique_ptr<snapshots::TempMount> temp;
   std::string dir;
   bool into_upper = false;
   if (mounts.size() == 1 && mounts[0].type == "bind" && !HasOption(mounts[0], "ro")) {
@@ -97,7 +67,10 @@ absl::StatusOr<diff::ApplyResult> ApplyToSnapshot(const content::Store& store,
       return FailedPreconditionf("snapshot mounts of type {:?} need a mount root to unpack into",
                                  mounts.empty() ? std::string() : mounts[0].type);
     }
-    BERTH_ASSIGN_OR_RETURN(temp, TempMount::Create(options.mount_root, mounts));
+    absl::StatusOr<std::unique_ptr<snapshots::TempMount>> mounted =
+        snapshots::TempMount::Create(options.mount_root, mounts, "unpack");
+    if (!mounted.ok()) return WithContext(mounted.status(), "mount snapshot for unpack");
+    temp = std::move(mounted).value();
     dir = temp->path();
   }
   if (options.whiteouts) {

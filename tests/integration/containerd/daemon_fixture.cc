@@ -54,6 +54,17 @@ void DaemonFixture::DeleteLease(const std::string& id, const std::string& ns) {
   REQUIRE(s.ok());
 }
 
+void DaemonFixture::CollectGarbage() {
+  CreateLease("collect-now");
+  ctrpb::DeleteLeaseRequest del;
+  del.set_id("collect-now");
+  del.set_sync(true);
+  google::protobuf::Empty empty;
+  grpc::Status s = leases_->Delete(Ctx().get(), del, &empty);
+  INFO(s.error_message());
+  REQUIRE(s.ok());
+}
+
 DaemonFixture::DaemonFixture() : dir_("berth-ctrd") {
   RequireRoot();
   rootfs_ = dir_.Sub("image-rootfs");
@@ -154,6 +165,7 @@ void DaemonFixture::Connect() {
   content_ = ctrpb::Content::NewStub(channel);
   images_ = ctrpb::Images::NewStub(channel);
   leases_ = ctrpb::Leases::NewStub(channel);
+  diff_ = ctrpb::Diff::NewStub(channel);
 }
 
 void DaemonFixture::CleanNamespace(const std::string& ns) {

@@ -14,6 +14,7 @@
 
 #include "berth/containerd/v1/containers.grpc.pb.h"
 #include "berth/containerd/v1/content.grpc.pb.h"
+#include "berth/containerd/v1/diff.grpc.pb.h"
 #include "berth/containerd/v1/events.grpc.pb.h"
 #include "berth/containerd/v1/images.grpc.pb.h"
 #include "berth/containerd/v1/leases.grpc.pb.h"
@@ -67,6 +68,7 @@ class DaemonFixture {
   ctrpb::Content::Stub& content() { return *content_; }
   ctrpb::Images::Stub& images() { return *images_; }
   ctrpb::Leases::Stub& leases() { return *leases_; }
+  ctrpb::Diff::Stub& diff() { return *diff_; }
 
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
@@ -96,6 +98,9 @@ class DaemonFixture {
   // Leases.Create / Delete (not sync) of `id`; REQUIRE success.
   void CreateLease(const std::string& id, const std::string& ns = "default");
   void DeleteLease(const std::string& id, const std::string& ns = "default");
+  // Runs a garbage collection now and waits for it (Leases.Delete with
+  // sync of a lease made for the purpose).
+  void CollectGarbage();
 
   // Namespaces the fixture cleans at the end (default is always there).
   void UseNamespace(const std::string& ns) { namespaces_used_.push_back(ns); }
@@ -119,6 +124,7 @@ class DaemonFixture {
   std::unique_ptr<ctrpb::Content::Stub> content_;
   std::unique_ptr<ctrpb::Images::Stub> images_;
   std::unique_ptr<ctrpb::Leases::Stub> leases_;
+  std::unique_ptr<ctrpb::Diff::Stub> diff_;
 };
 
 // Reads events from a Subscribe stream on a thread of its own.

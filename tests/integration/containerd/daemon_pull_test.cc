@@ -63,13 +63,15 @@ BigImage ImportBigImage(DaemonFixture& f) {
   return {*built, imported[0].name()};
 }
 
-// Deletes image `name` and every blob, so the next pull fetches it all.
+// Deletes image `name` and every blob, and lets the collector remove them
+// from disk, so the next pull fetches it all.
 void Forget(DaemonFixture& f, const std::string& name) {
   ctrpb::DeleteImageRequest del;
   del.set_name(name);
   google::protobuf::Empty empty;
   REQUIRE(f.images().Delete(Ctx().get(), del, &empty).ok());
   DeleteAllContent(f);
+  f.CollectGarbage();
 }
 
 StatusCode ImageStatus(DaemonFixture& f, const std::string& name) {
