@@ -246,12 +246,17 @@ TEST_CASE("v1 live: hybrid hosts get a cgroup2 directory too", "[cgroups][live][
 
   bool has_2mb = PathExists("/sys/kernel/mm/hugepages/hugepages-2048kB");
   if (has_2mb && layout.V1Mount("hugetlb").empty() && layout.HasUnifiedController("hugetlb")) {
+    // A unified key beside the hugepage limit: the 1 GB size where the
+    // host has it, else the 2 MB size's reservation limit.
+    const std::string unified_key = PathExists("/sys/kernel/mm/hugepages/hugepages-1048576kB")
+                                        ? "hugetlb.1GB.max"
+                                        : "hugetlb.2MB.rsvd.max";
     spec::Resources r;
     r.hugepage_limits = {{"2MB", 2 * 2 * kMiB}};
-    r.unified = {{"hugetlb.1GB.max", std::to_string(1024 * kMiB)}};
+    r.unified = {{unified_key, std::to_string(1024 * kMiB)}};
     BERTH_LIVE_REQUIRE_OK(manager->Apply(r));
     CHECK(Read(paths.at(""), "hugetlb.2MB.max") == std::to_string(4 * kMiB));
-    CHECK(Read(paths.at(""), "hugetlb.1GB.max") == std::to_string(1024 * kMiB));
+    CHECK(Read(paths.at(""), unified_key) == std::to_string(1024 * kMiB));
     absl::StatusOr<Stats> stats = manager->GetStats();
     BERTH_LIVE_REQUIRE_OK(stats.status());
     CHECK(stats->hugetlb.count("2MB") == 1);
