@@ -3,11 +3,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <optional>
+#include <thread>
+
 #include "common/grpc/status_convert.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 #include "containerd/core/images/archive.h"
 #include "containerd/core/images/image_store.h"
+#include "containerd/core/images/layer_gate.h"
 #include "containerd/core/images/unpack.h"
 #include "containerd/core/leases/leased_snapshotter.h"
 #include "containerd/core/leases/operation_lease.h"
@@ -198,14 +202,43 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
     ToProto(p, message.mutable_progress());
     return !context->IsCancelled() && writer->Write(message);
   };
+  snapshots::Snapshotter* snapshotter = nullptr;
+  if (request->unpack()) {
+    absl::StatusOr<snapshots::Snapshotter*> sn = snapshotters_->Get(request->snapshotter());
+    if (!sn.ok()) return ToGrpc(sn.status());
+    snapshotter = *sn;
+  }
   absl::StatusOr<OperationScope> scope =
       OperationScope::Open(*context, store_, *ns, "pull " + ref->String());
   if (!scope.ok()) return ToGrpc(scope.status());
   leases::LeaseTracker& held = scope->tracker();
   // Every blob the pull finds or writes is held before it is relied on.
   std::unique_ptr<content::Store> leased = content_->WithHooks(held.ContentHooks());
+
+  // With unpack, layers are applied in order as they land while later ones
+  // still download (containerd's ctr fetches everything first).
+  std::optional<leases::LeasedSnapshotter> leased_sn;
+  if (snapshotter) leased_sn.emplace(*snapshotter, held);
+  images::LayerGate gate;
+  std::thread unpacker;
+  absl::StatusOr<images::UnpackResult> unpacked = absl::UnknownError("unpack did not start");
+  if (snapshotter) {
+    options.on_manifest = [&](const registry::PullResult& partial) {
+      images::Descriptor target{partial.target.media_type, partial.target.digest,
+                                partial.target.size};
+      unpacker = std::thread([&, target] {
+        images::UnpackOptions unpack = DaemonUnpackOptions();
+        unpack.platform = *platform;
+        unpack.await_layer = [&](const content::Digest& d) { return gate.Wait(d); };
+        unpacked = images::Unpack(*content_, *leased_sn, *ns, target, unpack);
+      });
+    };
+    options.on_layer = [&](const content::Digest& d) { gate.Ready(d); };
+  }
   registry::Client client(registry_);
   absl::StatusOr<registry::PullResult> pulled = client.Pull(*ref, *leased, options);
+  if (!pulled.ok()) gate.Fail(absl::CancelledError("the pull failed"));
+  if (unpacker.joinable()) unpacker.join();
   if (!pulled.ok()) {
     return ToGrpc(WithContext(pulled.status(), "pull " + ref->String()));
   }
@@ -220,14 +253,7 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
   absl::StatusOr<images::Image> recorded = Record(*store_, *ns, image);
   if (!recorded.ok()) return ToGrpc(recorded.status());
   pb::PullImageResponse last;
-  if (request->unpack()) {
-    absl::StatusOr<snapshots::Snapshotter*> sn = snapshotters_->Get(request->snapshotter());
-    if (!sn.ok()) return ToGrpc(sn.status());
-    images::UnpackOptions unpack = DaemonUnpackOptions();
-    unpack.platform = *platform;
-    leases::LeasedSnapshotter leased_sn(**sn, held);
-    absl::StatusOr<images::UnpackResult> unpacked =
-        images::Unpack(*content_, leased_sn, *ns, recorded->target, unpack);
+  if (snapshotter) {
     if (!unpacked.ok()) return ToGrpc(WithContext(unpacked.status(), "unpack " + image.name));
     last.set_chain_id(unpacked->chain_id.str());
   }

@@ -120,6 +120,7 @@ absl::StatusOr<UnpackResult> Unpack(const content::Store& content_store,
       return InvalidArgumentf("layer {} of {}: media type {:?} is not a layer", i,
                               image.manifest_descriptor.digest.str(), layer.media_type);
     }
+    if (options.await_layer) BERTH_RETURN_IF_ERROR(options.await_layer(layer.digest));
     const std::string key = fmt::format("extract-{} {}", RandomHex(), chain_id);
     BERTH_ASSIGN_OR_RETURN(std::vector<snapshots::Mount> mounts,
                            snapshotter.Prepare(ns, key, parent, {}));

@@ -14,6 +14,7 @@
 // Needs root (ownership, devices, trusted.* xattrs).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ struct UnpackOptions {
   // overlay is mounted while a layer is applied (a temporary directory is
   // made under it). Empty: such snapshots are FailedPrecondition.
   std::string mount_root;
+  // Called before layer `i`'s blob is read, to wait for a pull still
+  // fetching it (an unpack that overlaps the fetch); an error ends the
+  // unpack with it. Unset: every blob is already there.
+  std::function<absl::Status(const content::Digest&)> await_layer;
 };
 
 struct UnpackResult {

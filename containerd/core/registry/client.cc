@@ -353,6 +353,7 @@ absl::StatusOr<PullResult> Client::Pull(const Reference& ref, content::Store& st
   }
   BERTH_RETURN_IF_ERROR(FetchBlob(ref, config, store, progress));
   BERTH_ASSIGN_OR_RETURN(result.config, store.ReadBlob(config.digest, kMaxManifestSize));
+  if (options.on_manifest) options.on_manifest(result);
 
   // Layers in parallel, each digest once.
   std::vector<Descriptor> layers;
@@ -369,6 +370,7 @@ absl::StatusOr<PullResult> Client::Pull(const Reference& ref, content::Store& st
       size_t i = next.fetch_add(1);
       if (i >= layers.size()) return;
       absl::Status s = FetchBlob(ref, layers[i], store, progress);
+      if (s.ok() && options.on_layer) options.on_layer(layers[i].digest);
       if (!s.ok()) {
         std::lock_guard lock(error_mu);
         // The first real error wins over the Cancelled of the others.

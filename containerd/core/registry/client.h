@@ -56,10 +56,19 @@ struct Progress {
 // Returning false aborts the transfer: the call fails with Cancelled.
 using ProgressFn = std::function<bool(const Progress&)>;
 
+struct PullResult;
+
 struct PullOptions {
   std::optional<Platform> platform;  // default: HostPlatform()
   int max_concurrent_downloads = 3;
   ProgressFn progress;
+  // Once the manifests and the config are in the store, before any layer:
+  // the result so far (layers not fetched yet). Lets a caller start
+  // unpacking while the layers download.
+  std::function<void(const PullResult&)> on_manifest;
+  // After each layer blob is in the store (fetched, verified, committed, or
+  // found there), from the thread that fetched it.
+  std::function<void(const content::Digest&)> on_layer;
 };
 
 struct PullResult {
