@@ -14,6 +14,8 @@ fi
 
 scripts/install-deps.sh >&2
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+# Paths relative to the checkout, so clones and worktrees share the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >&2
 ninja -C "$build_dir" >&2
 echo "$build_dir"
