@@ -67,9 +67,9 @@ struct Options {
 // Pseudo-text: words from a small vocabulary, so it compresses about as
 // well as source files and configs do.
 std::string TextLike(std::mt19937_64& rng, size_t size) {
-  static const char* kWords[] = {"container", "layer", "image", "the", "of", "runtime",
-                                 "snapshot", "{",     "}",     "=",   "0x1f", "return",
-                                 "static",   "int",   "void",  "\n",  "include", "berth"};
+  static const char* kWords[] = {"container", "layer", "image", "the", "of",      "runtime",
+                                 "snapshot",  "{",     "}",     "=",   "0x1f",    "return",
+                                 "static",    "int",   "void",  "\n",  "include", "berth"};
   std::string out;
   out.reserve(size + 16);
   while (out.size() < size) {
@@ -119,10 +119,11 @@ absl::Status PushImage(const Options& opt, const std::string& dir, const std::st
   for (const auto& layer : info.layers) *total_bytes += layer.size;
   for (const auto& entry : fs::directory_iterator(dir + "/layout/blobs/sha256")) {
     BERTH_ASSIGN_OR_RETURN(std::string data, berth::ReadFile(entry.path().string()));
-    BERTH_ASSIGN_OR_RETURN(berth::containerd::content::Digest digest,
-                           berth::containerd::content::Digest::FromHex(entry.path().filename().string()));
-    BERTH_ASSIGN_OR_RETURN(auto writer,
-                           store->OpenWriter(digest.str(), static_cast<int64_t>(data.size()), digest));
+    BERTH_ASSIGN_OR_RETURN(
+        berth::containerd::content::Digest digest,
+        berth::containerd::content::Digest::FromHex(entry.path().filename().string()));
+    BERTH_ASSIGN_OR_RETURN(
+        auto writer, store->OpenWriter(digest.str(), static_cast<int64_t>(data.size()), digest));
     BERTH_RETURN_IF_ERROR(writer->Write(data));
     BERTH_RETURN_IF_ERROR(writer->Commit());
   }
@@ -182,7 +183,8 @@ void Report(const char* name, const std::vector<double>& ms, int64_t bytes) {
 }
 
 int Run(const Options& opt, const std::string& dir) {
-  absl::StatusOr<berth::testing::RegistryProcess> reg = berth::testing::StartRegistry(dir + "/registry");
+  absl::StatusOr<berth::testing::RegistryProcess> reg =
+      berth::testing::StartRegistry(dir + "/registry");
   if (!reg.ok()) {
     Warn(reg.status().ToString());
     return 1;
@@ -195,8 +197,8 @@ int Run(const Options& opt, const std::string& dir) {
   }
   // After the image is built: its writers wait for their own children.
   berth::testing::StartChildReaper();
-  std::printf("image: %s, %d layers + busybox, %.1f MB compressed\n", reference.c_str(),
-              opt.layers, bytes / 1e6);
+  std::printf("image: %s, %d layers + busybox, %.1f MB compressed\n", reference.c_str(), opt.layers,
+              bytes / 1e6);
   std::vector<double> berth_ms;
   std::vector<double> containerd_ms;
   for (int i = 0; i < opt.runs && !g_interrupted; ++i) {
@@ -206,7 +208,8 @@ int Run(const Options& opt, const std::string& dir) {
       if (!berth_turn && !opt.containerd) continue;
       // The last run's writeback must not land in this one's time.
       ::sync();
-      std::string run_dir = fmt::format("{}/run-{}-{}", dir, i, berth_turn ? "berth" : "containerd");
+      std::string run_dir =
+          fmt::format("{}/run-{}-{}", dir, i, berth_turn ? "berth" : "containerd");
       absl::StatusOr<double> ms = berth_turn ? PullWithBerth(opt, run_dir, reference)
                                              : PullWithContainerd(opt, run_dir, reference);
       CleanRun(run_dir);
@@ -226,9 +229,10 @@ int Run(const Options& opt, const std::string& dir) {
     double ratio = Percentile(berth_ms, 0.5) / Percentile(containerd_ms, 0.5);
     // Consecutive runs of one build differ by about 5 %: closer than that
     // is a tie, not a win.
-    const char* verdict = ratio < 0.95   ? "faster (target met)"
-                          : ratio < 1.05 ? "about the same, within run-to-run noise (target not clearly met)"
-                                         : "slower (target missed)";
+    const char* verdict = ratio < 0.95 ? "faster (target met)"
+                          : ratio < 1.05
+                              ? "about the same, within run-to-run noise (target not clearly met)"
+                              : "slower (target missed)";
     std::printf("  ratio of medians berth / containerd: %.2f -> %s\n", ratio, verdict);
   }
   return 0;
@@ -257,7 +261,8 @@ int main(int argc, char** argv) {
   app.add_option("--runs", opt.runs, "pulls per daemon (default 5)")->check(CLI::Range(1, 100));
   app.add_option("--layers", opt.layers, "layers above busybox (default 8)")
       ->check(CLI::Range(1, 50));
-  app.add_option("--layer-mb", opt.layer_mb, "MB per layer (default 20)")->check(CLI::Range(1, 1000));
+  app.add_option("--layer-mb", opt.layer_mb, "MB per layer (default 20)")
+      ->check(CLI::Range(1, 1000));
   bool no_containerd = false;
   app.add_flag("--no-containerd", no_containerd, "measure berth-containerd only");
   CLI11_PARSE(app, argc, argv);

@@ -171,11 +171,12 @@ void AddImageCommands(CLI::App& app, const Global& global, int* exit_code) {
   import->second = "import";
   CLI::App* import_cmd =
       app.add_subcommand("import", "import an OCI layout or docker-save tarball");
-  import_cmd->add_option("--base-name", import->second,
-                         "name for images the tarball names only by tag")
+  import_cmd
+      ->add_option("--base-name", import->second, "name for images the tarball names only by tag")
       ->capture_default_str();
   import_cmd->add_option("file", import->first, "tarball")->required();
-  import_cmd->callback([=, &global] { *exit_code = Import(global, import->first, import->second); });
+  import_cmd->callback(
+      [=, &global] { *exit_code = Import(global, import->first, import->second); });
 }
 
 }  // namespace berth::containerd::ctr

@@ -140,12 +140,18 @@ int Version(const Global& g) {
 
 const char* StatusName(pb::TaskStatus status) {
   switch (status) {
-    case pb::TASK_STATUS_CREATED: return "CREATED";
-    case pb::TASK_STATUS_RUNNING: return "RUNNING";
-    case pb::TASK_STATUS_STOPPED: return "STOPPED";
-    case pb::TASK_STATUS_PAUSED: return "PAUSED";
-    case pb::TASK_STATUS_PAUSING: return "PAUSING";
-    default: return "UNKNOWN";
+    case pb::TASK_STATUS_CREATED:
+      return "CREATED";
+    case pb::TASK_STATUS_RUNNING:
+      return "RUNNING";
+    case pb::TASK_STATUS_STOPPED:
+      return "STOPPED";
+    case pb::TASK_STATUS_PAUSED:
+      return "PAUSED";
+    case pb::TASK_STATUS_PAUSING:
+      return "PAUSING";
+    default:
+      return "UNKNOWN";
   }
 }
 

@@ -103,8 +103,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
   log::Debugf("berth-containerd starting: root {}, state {}", config.root, config.state);
   std::unique_ptr<Daemon> d(new Daemon());
   BERTH_ASSIGN_OR_RETURN(d->lock_, LockRoot(config.root));
-  BERTH_ASSIGN_OR_RETURN(
-      d->store_, metadata::Store::Open(JoinPath(config.root, std::string(metadata::kDatabaseFile))));
+  BERTH_ASSIGN_OR_RETURN(d->store_, metadata::Store::Open(JoinPath(
+                                        config.root, std::string(metadata::kDatabaseFile))));
   d->store_->AddNamespaceUsageCheck(images::ImageStore::UsageCheck());
   BERTH_RETURN_IF_ERROR(metadata::EnsureNamespace(*d->store_, metadata::kDefaultNamespace));
   d->exchange_ = std::make_unique<events::Exchange>();

@@ -48,8 +48,7 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "default_runtime", &config.default_runtime));
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "shim", &config.shim));
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "runtime_root", &config.runtime_root));
-  BERTH_RETURN_IF_ERROR(
-      ReadString(j, file, "registry_credentials", &config.registry_credentials));
+  BERTH_RETURN_IF_ERROR(ReadString(j, file, "registry_credentials", &config.registry_credentials));
   if (j.contains("ingest_expiry_seconds")) {
     const nlohmann::json& v = j["ingest_expiry_seconds"];
     if (!v.is_number_integer() || v.get<int64_t>() < 0) {

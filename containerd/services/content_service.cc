@@ -148,8 +148,8 @@ grpc::Status ContentService::Read(grpc::ServerContext* context,
   }
   absl::StatusOr<UniqueFd> fd = store_->OpenBlob(*digest);
   if (!fd.ok()) return ToGrpc(fd.status());
-  int64_t end = request->size() == 0 ? info->size
-                                     : std::min(info->size, request->offset() + request->size());
+  int64_t end =
+      request->size() == 0 ? info->size : std::min(info->size, request->offset() + request->size());
   pb::ReadContentResponse chunk;
   std::string buffer;
   for (int64_t offset = request->offset(); offset < end && !context->IsCancelled();) {
@@ -255,7 +255,8 @@ grpc::Status ContentService::Write(
     response.set_offset(w.offset());
     response.set_total(request.total());
     response.set_digest(w.digest().str());
-    if (!stream->Write(response)) return grpc::Status(grpc::StatusCode::CANCELLED, "writer went away");
+    if (!stream->Write(response))
+      return grpc::Status(grpc::StatusCode::CANCELLED, "writer went away");
   } while (stream->Read(&request));
   return grpc::Status::OK;
 }

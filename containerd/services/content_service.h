@@ -30,19 +30,19 @@ class ContentService final : public berth::containerd::v1::Content::Service {
   grpc::Status Delete(grpc::ServerContext* context,
                       const berth::containerd::v1::DeleteContentRequest* request,
                       google::protobuf::Empty* response) override;
-  grpc::Status Read(grpc::ServerContext* context,
-                    const berth::containerd::v1::ReadContentRequest* request,
-                    grpc::ServerWriter<berth::containerd::v1::ReadContentResponse>* writer) override;
+  grpc::Status Read(
+      grpc::ServerContext* context, const berth::containerd::v1::ReadContentRequest* request,
+      grpc::ServerWriter<berth::containerd::v1::ReadContentResponse>* writer) override;
   grpc::Status Status(grpc::ServerContext* context,
                       const berth::containerd::v1::StatusRequest* request,
                       berth::containerd::v1::StatusResponse* response) override;
   grpc::Status ListStatuses(grpc::ServerContext* context,
                             const berth::containerd::v1::ListStatusesRequest* request,
                             berth::containerd::v1::ListStatusesResponse* response) override;
-  grpc::Status Write(grpc::ServerContext* context,
-                     grpc::ServerReaderWriter<berth::containerd::v1::WriteContentResponse,
-                                              berth::containerd::v1::WriteContentRequest>* stream)
-      override;
+  grpc::Status Write(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<berth::containerd::v1::WriteContentResponse,
+                               berth::containerd::v1::WriteContentRequest>* stream) override;
   grpc::Status Abort(grpc::ServerContext* context,
                      const berth::containerd::v1::AbortRequest* request,
                      google::protobuf::Empty* response) override;

@@ -21,8 +21,7 @@ class DiffService final : public berth::containerd::v1::Diff::Service {
   grpc::Status Apply(grpc::ServerContext* context,
                      const berth::containerd::v1::ApplyRequest* request,
                      berth::containerd::v1::ApplyResponse* response) override;
-  grpc::Status Diff(grpc::ServerContext* context,
-                    const berth::containerd::v1::DiffRequest* request,
+  grpc::Status Diff(grpc::ServerContext* context, const berth::containerd::v1::DiffRequest* request,
                     berth::containerd::v1::DiffResponse* response) override;
 
  private:

@@ -114,15 +114,14 @@ grpc::Status ImagesService::Get(grpc::ServerContext* context, const pb::GetImage
                                 pb::GetImageResponse* response) {
   absl::StatusOr<std::string> ns = RequestNamespace(*context);
   if (!ns.ok()) return ToGrpc(ns.status());
-  absl::StatusOr<images::Image> image = store_->ViewValue(
-      [&](Transaction& tx) { return ImageStore(tx, *ns).Get(request->name()); });
+  absl::StatusOr<images::Image> image =
+      store_->ViewValue([&](Transaction& tx) { return ImageStore(tx, *ns).Get(request->name()); });
   if (!image.ok()) return ToGrpc(image.status());
   ToProto(*image, response->mutable_image());
   return grpc::Status::OK;
 }
 
-grpc::Status ImagesService::List(grpc::ServerContext* context,
-                                 const pb::ListImagesRequest* request,
+grpc::Status ImagesService::List(grpc::ServerContext* context, const pb::ListImagesRequest* request,
                                  pb::ListImagesResponse* response) {
   absl::StatusOr<std::string> ns = RequestNamespace(*context);
   if (!ns.ok()) return ToGrpc(ns.status());
@@ -182,8 +181,7 @@ grpc::Status ImagesService::Delete(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ImagesService::Pull(grpc::ServerContext* context,
-                                 const pb::PullImageRequest* request,
+grpc::Status ImagesService::Pull(grpc::ServerContext* context, const pb::PullImageRequest* request,
                                  grpc::ServerWriter<pb::PullImageResponse>* writer) {
   absl::StatusOr<std::string> ns = RequestNamespace(*context);
   if (!ns.ok()) return ToGrpc(ns.status());
@@ -193,8 +191,8 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
   if (!platform.ok()) return ToGrpc(platform.status());
   registry::PullOptions options;
   if (*platform) {
-    options.platform = registry::Platform{(*platform)->os, (*platform)->architecture,
-                                          (*platform)->variant};
+    options.platform =
+        registry::Platform{(*platform)->os, (*platform)->architecture, (*platform)->variant};
   }
   // The client serializes its progress calls; this thread is inside Pull.
   options.progress = [&](const registry::Progress& p) {
@@ -262,13 +260,12 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ImagesService::Push(grpc::ServerContext* context,
-                                 const pb::PushImageRequest* request,
+grpc::Status ImagesService::Push(grpc::ServerContext* context, const pb::PushImageRequest* request,
                                  grpc::ServerWriter<pb::PushImageResponse>* writer) {
   absl::StatusOr<std::string> ns = RequestNamespace(*context);
   if (!ns.ok()) return ToGrpc(ns.status());
-  absl::StatusOr<images::Image> image = store_->ViewValue(
-      [&](Transaction& tx) { return ImageStore(tx, *ns).Get(request->name()); });
+  absl::StatusOr<images::Image> image =
+      store_->ViewValue([&](Transaction& tx) { return ImageStore(tx, *ns).Get(request->name()); });
   if (!image.ok()) return ToGrpc(image.status());
   absl::StatusOr<registry::Reference> ref = registry::Reference::Parse(
       request->reference().empty() ? request->name() : request->reference());
@@ -284,7 +281,8 @@ grpc::Status ImagesService::Push(grpc::ServerContext* context,
   target.digest = image->target.digest;
   target.size = image->target.size;
   registry::Client client(registry_);
-  return ToGrpc(WithContext(client.Push(*ref, *content_, target, options), "push " + ref->String()));
+  return ToGrpc(
+      WithContext(client.Push(*ref, *content_, target, options), "push " + ref->String()));
 }
 
 grpc::Status ImagesService::Unpack(grpc::ServerContext* context,
@@ -294,8 +292,8 @@ grpc::Status ImagesService::Unpack(grpc::ServerContext* context,
   if (!ns.ok()) return ToGrpc(ns.status());
   absl::StatusOr<std::optional<images::Platform>> platform = OptionalPlatform(request->platform());
   if (!platform.ok()) return ToGrpc(platform.status());
-  absl::StatusOr<images::Image> image = store_->ViewValue(
-      [&](Transaction& tx) { return ImageStore(tx, *ns).Get(request->name()); });
+  absl::StatusOr<images::Image> image =
+      store_->ViewValue([&](Transaction& tx) { return ImageStore(tx, *ns).Get(request->name()); });
   if (!image.ok()) return ToGrpc(image.status());
   absl::StatusOr<snapshots::Snapshotter*> sn = snapshotters_->Get(request->snapshotter());
   if (!sn.ok()) return ToGrpc(sn.status());
@@ -372,8 +370,9 @@ grpc::Status ImagesService::Export(grpc::ServerContext* context,
   UniqueFd spool(::memfd_create("berth-export", MFD_CLOEXEC));
   if (!spool) return ToGrpc(ErrnoErrorf(errno, "export: memfd_create"));
   images::ExportOptions options;
-  options.format = request->format() == pb::ARCHIVE_FORMAT_DOCKER ? images::ArchiveFormat::kDockerSave
-                                                                  : images::ArchiveFormat::kOciLayout;
+  options.format = request->format() == pb::ARCHIVE_FORMAT_DOCKER
+                       ? images::ArchiveFormat::kDockerSave
+                       : images::ArchiveFormat::kOciLayout;
   options.platform = *platform;
   if (absl::Status s = images::Export(*content_, chosen, spool.get(), options); !s.ok()) {
     return ToGrpc(WithContext(s, "export"));

@@ -54,9 +54,9 @@ class ImagesService final : public berth::containerd::v1::Images::Service {
   grpc::Status Import(grpc::ServerContext* context,
                       grpc::ServerReader<berth::containerd::v1::ImportImageRequest>* reader,
                       berth::containerd::v1::ImportImageResponse* response) override;
-  grpc::Status Export(grpc::ServerContext* context,
-                      const berth::containerd::v1::ExportImageRequest* request,
-                      grpc::ServerWriter<berth::containerd::v1::ExportImageResponse>* writer) override;
+  grpc::Status Export(
+      grpc::ServerContext* context, const berth::containerd::v1::ExportImageRequest* request,
+      grpc::ServerWriter<berth::containerd::v1::ExportImageResponse>* writer) override;
 
  private:
   metadata::Store* const store_;

@@ -26,9 +26,12 @@ void ToProto(const std::vector<snapshots::Mount>& mounts,
 
 pb::SnapshotKind ToProto(snapshots::Kind kind) {
   switch (kind) {
-    case snapshots::Kind::kView: return pb::SNAPSHOT_KIND_VIEW;
-    case snapshots::Kind::kActive: return pb::SNAPSHOT_KIND_ACTIVE;
-    case snapshots::Kind::kCommitted: return pb::SNAPSHOT_KIND_COMMITTED;
+    case snapshots::Kind::kView:
+      return pb::SNAPSHOT_KIND_VIEW;
+    case snapshots::Kind::kActive:
+      return pb::SNAPSHOT_KIND_ACTIVE;
+    case snapshots::Kind::kCommitted:
+      return pb::SNAPSHOT_KIND_COMMITTED;
   }
   return pb::SNAPSHOT_KIND_UNKNOWN;
 }
@@ -173,8 +176,7 @@ grpc::Status SnapshotsService::List(grpc::ServerContext* context,
               });
 }
 
-grpc::Status SnapshotsService::Usage(grpc::ServerContext* context,
-                                     const pb::UsageRequest* request,
+grpc::Status SnapshotsService::Usage(grpc::ServerContext* context, const pb::UsageRequest* request,
                                      pb::UsageResponse* response) {
   return With(context, *snapshotters_, request->snapshotter(),
               [&](const std::string& ns, snapshots::Snapshotter& sn) -> absl::Status {

@@ -1,17 +1,16 @@
 // A real registry for tests: Debian's docker-registry (distribution 2.8) on
 // 127.0.0.1 with a free port, filesystem storage in a temp dir, and
-// optionally htpasswd basic auth or Bearer tokens from a TokenServer. Stopped and removed with the object;
-// skips the test (exit 77) when docker-registry is not installed.
+// optionally htpasswd basic auth or Bearer tokens from a TokenServer. Stopped and removed with the
+// object; skips the test (exit 77) when docker-registry is not installed.
 #pragma once
 
 #include <string>
 
 #include "absl/status/statusor.h"
-
 #include "common/scoped_pid.h"
 #include "tests/testutil/registry_process.h"
-#include "tests/testutil/token_server.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/testutil/token_server.h"
 
 namespace berth::testing {
 

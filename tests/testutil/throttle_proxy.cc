@@ -78,7 +78,8 @@ void ThrottleProxy::AcceptLoop() {
     sockets_.push_back(client);
     sockets_.push_back(upstream);
     // The fds stay open until the proxy goes: both pumps may still use them.
-    threads_.emplace_back([this, client, upstream] { Pump(client->get(), upstream->get(), false); });
+    threads_.emplace_back(
+        [this, client, upstream] { Pump(client->get(), upstream->get(), false); });
     threads_.emplace_back([this, client, upstream] { Pump(upstream->get(), client->get(), true); });
   }
 }

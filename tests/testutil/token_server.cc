@@ -174,7 +174,8 @@ void TokenServer::Answer(int fd) {
     if (n <= 0) return;
     request.append(buffer, static_cast<size_t>(n));
   }
-  std::vector<std::string> lines = absl::StrSplit(request.substr(0, request.find("\r\n\r\n")), "\r\n");
+  std::vector<std::string> lines =
+      absl::StrSplit(request.substr(0, request.find("\r\n\r\n")), "\r\n");
   std::vector<std::string> start = absl::StrSplit(lines[0], ' ');
   if (start.size() != 3 || start[0] != "GET" || start[1].rfind("/token", 0) != 0) {
     SendResponse(fd, 404, "Not Found", R"({"errors":[{"message":"no such path"}]})");
@@ -199,9 +200,8 @@ void TokenServer::Answer(int fd) {
   }
   std::string service;
   nlohmann::json access = nlohmann::json::array();
-  std::string query = start[1].find('?') == std::string::npos
-                          ? ""
-                          : start[1].substr(start[1].find('?') + 1);
+  std::string query =
+      start[1].find('?') == std::string::npos ? "" : start[1].substr(start[1].find('?') + 1);
   for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
     size_t eq = pair.find('=');
     std::string key(pair.substr(0, eq));
@@ -221,9 +221,14 @@ void TokenServer::Answer(int fd) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   nlohmann::json header = {{"typ", "JWT"}, {"alg", "RS256"}, {"x5c", {Base64(cert_der_)}}};
-  nlohmann::json claims = {{"iss", kIssuer},     {"sub", kRegistryUser}, {"aud", service},
-                           {"exp", now + 300},   {"nbf", now - 10},      {"iat", now},
-                           {"jti", fmt::format("berth-{}-{}", now, port_)}, {"access", access}};
+  nlohmann::json claims = {{"iss", kIssuer},
+                           {"sub", kRegistryUser},
+                           {"aud", service},
+                           {"exp", now + 300},
+                           {"nbf", now - 10},
+                           {"iat", now},
+                           {"jti", fmt::format("berth-{}-{}", now, port_)},
+                           {"access", access}};
   std::string signing_input = Base64Url(header.dump()) + "." + Base64Url(claims.dump());
 
   BioPtr key_bio(BIO_new_mem_buf(key_pem_.data(), static_cast<int>(key_pem_.size())));
@@ -240,7 +245,8 @@ void TokenServer::Answer(int fd) {
   }
   signature.resize(sig_size);
   EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &sig_size,
-                 reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size());
+                 reinterpret_cast<const unsigned char*>(signing_input.data()),
+                 signing_input.size());
   signature.resize(sig_size);
   std::string token = signing_input + "." + Base64Url(signature);
   nlohmann::json body = {{"token", token}, {"access_token", token}, {"expires_in", 300}};

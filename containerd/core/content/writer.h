@@ -71,9 +71,9 @@ class Writer {
   absl::Status Rehash(int64_t size);
 
   std::string ref_;
-  std::string dir_;        // the ingest directory
-  std::string data_path_;  // dir_/data
-  std::string blobs_dir_;  // ROOT/blobs/sha256
+  std::string dir_;                                       // the ingest directory
+  std::string data_path_;                                 // dir_/data
+  std::string blobs_dir_;                                 // ROOT/blobs/sha256
   std::function<absl::Status(const Digest&)> hold_blob_;  // Hooks::hold_blob
   int64_t total_ = 0;
   Digest expected_;

@@ -164,10 +164,10 @@ absl::Status TreeDiffer::Walk(int lower_fd, int upper_fd, const std::string& rel
   const std::string prefix = rel_dir.empty() ? "" : rel_dir + "/";
   size_t i = 0, j = 0;
   while (i < lower_names.size() || j < upper_names.size()) {
-    bool take_lower = j == upper_names.size() ||
-                      (i < lower_names.size() && lower_names[i] < upper_names[j]);
-    bool take_upper = i == lower_names.size() ||
-                      (j < upper_names.size() && upper_names[j] < lower_names[i]);
+    bool take_lower =
+        j == upper_names.size() || (i < lower_names.size() && lower_names[i] < upper_names[j]);
+    bool take_upper =
+        i == lower_names.size() || (j < upper_names.size() && upper_names[j] < lower_names[i]);
     if (take_lower) {
       // Gone: a whiteout, dated like the directory that lost it.
       BERTH_RETURN_IF_ERROR(Flush());

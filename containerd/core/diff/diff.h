@@ -102,11 +102,10 @@ absl::StatusOr<LayerDigests> WriteLayerFromUpper(const std::string& upper, const
 // native snapshotter's, or for an empty `lower`): both trees are walked
 // together in name order, never following symlinks; an entry only in
 // `upper`, or whose type, mode, owner, device number, xattrs, mtime, size,
-// content or link target differ, is written as it is in `upper` (a directory, with everything under it when it is new);
-// an entry only in `lower` becomes a `.wh.NAME` whiteout. A directory whose
-// own metadata is unchanged is written only as the parent of a change, so
-// the layer's entries are sorted and each one's parents come first.
-// Output format as WriteLayerFromUpper's.
+// content or link target differ, is written as it is in `upper` (a directory, with everything under
+// it when it is new); an entry only in `lower` becomes a `.wh.NAME` whiteout. A directory whose own
+// metadata is unchanged is written only as the parent of a change, so the layer's entries are
+// sorted and each one's parents come first. Output format as WriteLayerFromUpper's.
 absl::StatusOr<LayerDigests> WriteLayerFromDiff(const std::string& lower, const std::string& upper,
                                                 const LayerSink& sink, Compression compression);
 

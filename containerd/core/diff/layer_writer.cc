@@ -61,7 +61,8 @@ la_ssize_t WriteTarBytes(struct archive* a, void* client, const void* buffer, si
     while (done < length) {
       la_ssize_t n = archive_write_data(state->compressor.get(), data + done, length - done);
       if (n <= 0) {
-        if (state->error.ok()) state->error = ArchiveError(state->compressor.get(), "compress layer");
+        if (state->error.ok())
+          state->error = ArchiveError(state->compressor.get(), "compress layer");
         break;
       }
       done += static_cast<size_t>(n);
@@ -96,8 +97,8 @@ absl::StatusOr<std::unique_ptr<LayerWriter>> LayerWriter::Open(LayerSink sink,
                                                                Compression compression) {
   BERTH_ASSIGN_OR_RETURN(Sha256 tar_hash, Sha256::New());
   BERTH_ASSIGN_OR_RETURN(Sha256 out_hash, Sha256::New());
-  auto state = std::make_unique<State>(
-      State{.sink = std::move(sink), .tar_hash = std::move(tar_hash), .out_hash = std::move(out_hash)});
+  auto state = std::make_unique<State>(State{
+      .sink = std::move(sink), .tar_hash = std::move(tar_hash), .out_hash = std::move(out_hash)});
 
   if (compression != Compression::kNone) {
     state->compressor.reset(archive_write_new());

@@ -22,8 +22,7 @@ namespace berth::containerd::diff {
 
 class LayerWriter {
  public:
-  static absl::StatusOr<std::unique_ptr<LayerWriter>> Open(LayerSink sink,
-                                                           Compression compression);
+  static absl::StatusOr<std::unique_ptr<LayerWriter>> Open(LayerSink sink, Compression compression);
   ~LayerWriter();
   LayerWriter(const LayerWriter&) = delete;
   LayerWriter& operator=(const LayerWriter&) = delete;

@@ -39,10 +39,10 @@ std::string OverlayUpperdir(const std::vector<snapshots::Mount>& lower,
   const std::string lowerdirs = MountOption(upper[0], "lowerdir");
   if (lowerdirs.empty()) return "";
   const snapshots::Mount& l = lower[0];
-  bool same = (l.type == "overlay" && MountOption(l, "upperdir").empty() &&
-               MountOption(l, "lowerdir") == lowerdirs) ||
-              (l.type == "bind" && lowerdirs.find(':') == std::string::npos &&
-               l.source == lowerdirs);
+  bool same =
+      (l.type == "overlay" && MountOption(l, "upperdir").empty() &&
+       MountOption(l, "lowerdir") == lowerdirs) ||
+      (l.type == "bind" && lowerdirs.find(':') == std::string::npos && l.source == lowerdirs);
   return same ? MountOption(upper[0], "upperdir") : "";
 }
 
@@ -96,8 +96,8 @@ absl::StatusOr<diff::LayerDigests> WriteLayer(const std::vector<snapshots::Mount
 
 }  // namespace
 
-absl::StatusOr<images::Descriptor> Compare(const content::Store& store,
-                                           metadata::Store* metadata, std::string_view ns,
+absl::StatusOr<images::Descriptor> Compare(const content::Store& store, metadata::Store* metadata,
+                                           std::string_view ns,
                                            const std::vector<snapshots::Mount>& lower,
                                            const std::vector<snapshots::Mount>& upper,
                                            const DiffOptions& options) {

@@ -42,8 +42,8 @@ struct DiffOptions {
 // lowerdirs, or a bind of the single one), the upper directory is the
 // change set and is written as it is (overlayfs whiteouts and opaque
 // directories become OCI ones). Otherwise both trees are compared whole.
-absl::StatusOr<images::Descriptor> Compare(const content::Store& store,
-                                           metadata::Store* metadata, std::string_view ns,
+absl::StatusOr<images::Descriptor> Compare(const content::Store& store, metadata::Store* metadata,
+                                           std::string_view ns,
                                            const std::vector<snapshots::Mount>& lower,
                                            const std::vector<snapshots::Mount>& upper,
                                            const DiffOptions& options);

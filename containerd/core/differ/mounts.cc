@@ -41,9 +41,9 @@ absl::StatusOr<std::string> TreeOf(const std::vector<snapshots::Mount>& mounts,
     }
     return mounts[0].source;
   }
-  BERTH_ASSIGN_OR_RETURN(
-      *temp, snapshots::TempMount::Create(
-                 mount_root, read_only ? snapshots::ReadOnly(mounts) : mounts, "diff"));
+  BERTH_ASSIGN_OR_RETURN(*temp,
+                         snapshots::TempMount::Create(
+                             mount_root, read_only ? snapshots::ReadOnly(mounts) : mounts, "diff"));
   return (*temp)->path();
 }
 

@@ -56,10 +56,10 @@ void ApplyLayer(DaemonFixture& f, const std::string& tar, Compression compressio
 }
 
 std::string BaseLayer() {
-  return BuildTar({Dir("etc"), File("etc/keep", "keep\n"), File("etc/gone", "gone\n"),
-                   Dir("opt"), Dir("opt/old"), File("opt/old/a", "a\n"), File("opt/old/b", "b\n"),
-                   Dir("usr"), Dir("usr/bin"), File("usr/bin/tool", "tool\n", 0755),
-                   Dir("var"), Dir("var/lib"), File("var/lib/state", "state\n")});
+  return BuildTar({Dir("etc"), File("etc/keep", "keep\n"), File("etc/gone", "gone\n"), Dir("opt"),
+                   Dir("opt/old"), File("opt/old/a", "a\n"), File("opt/old/b", "b\n"), Dir("usr"),
+                   Dir("usr/bin"), File("usr/bin/tool", "tool\n", 0755), Dir("var"), Dir("var/lib"),
+                   File("var/lib/state", "state\n")});
 }
 
 // Whites out etc/gone, makes opt/old opaque with only c in it, adds etc/new.
@@ -122,9 +122,9 @@ TEST_CASE("Diff applies layers with whiteouts and writes a snapshot's changes ba
   CHECK(Sha(blob) == diffed.diff().digest());
   CHECK(static_cast<int64_t>(blob.size()) == diffed.diff().size());
   std::vector<std::string> names = LayerNames(blob);
-  std::vector<std::string> expected = {"etc",       "etc/added",         "etc/keep",
-                                       "usr",       "usr/bin",           "usr/bin/.wh.tool",
-                                       "var",       "var/lib",           "var/lib/.wh..wh..opq",
+  std::vector<std::string> expected = {"etc",          "etc/added", "etc/keep",
+                                       "usr",          "usr/bin",   "usr/bin/.wh.tool",
+                                       "var",          "var/lib",   "var/lib/.wh..wh..opq",
                                        "var/lib/fresh"};
   CHECK(names == expected);
 
@@ -147,9 +147,9 @@ TEST_CASE("Diff applies layers with whiteouts and writes a snapshot's changes ba
   REQUIRE(s.ok());
   CHECK(diffed.diff().media_type() == kTar);
   names = LayerNames(GetBlob(f, diffed.diff().digest()));
-  for (const char* name : {"etc/.wh.gone", "etc/added", "etc/keep", "etc/new", "opt/old/.wh.a",
-                           "opt/old/.wh.b", "opt/old/c", "usr/bin/.wh.tool", "var/lib/.wh.state",
-                           "var/lib/fresh"}) {
+  for (const char* name :
+       {"etc/.wh.gone", "etc/added", "etc/keep", "etc/new", "opt/old/.wh.a", "opt/old/.wh.b",
+        "opt/old/c", "usr/bin/.wh.tool", "var/lib/.wh.state", "var/lib/fresh"}) {
     CHECK(std::find(names.begin(), names.end(), name) != names.end());
   }
   auto replay1 = Prepare(f, "replay1", "l1");

@@ -1,14 +1,14 @@
 #include "tests/integration/containerd/daemon_fixture.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -94,16 +94,21 @@ DaemonFixture::~DaemonFixture() {
 }
 
 void DaemonFixture::StartDaemon() {
-  UniqueFd log(::open(dir_.Sub("daemon.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                      0644));
+  UniqueFd log(
+      ::open(dir_.Sub("daemon.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   REQUIRE(log);
   SpawnOptions spawn;
   spawn.argv = {BinaryPath("berth-containerd"),
-                "--address", socket_,
-                "--root", RootDir(),
-                "--state", dir_.Sub("state"),
-                "--config", config_,
-                "--log-level", "debug"};
+                "--address",
+                socket_,
+                "--root",
+                RootDir(),
+                "--state",
+                dir_.Sub("state"),
+                "--config",
+                config_,
+                "--log-level",
+                "debug"};
   spawn.fds = {{1, log.get()}, {2, log.get()}};
   absl::StatusOr<ScopedPid> pid = Spawn(spawn);
   REQUIRE(pid.ok());

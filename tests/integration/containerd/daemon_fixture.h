@@ -73,7 +73,8 @@ class DaemonFixture {
   // An OCI spec running `args` on the test image (root.path relative: the
   // task's rootfs mount provides it), with a cgroup of the test's own.
   std::string Spec(const std::string& id, const std::vector<std::string>& args) const;
-  ctrpb::Container ContainerRecord(const std::string& id, const std::vector<std::string>& args) const;
+  ctrpb::Container ContainerRecord(const std::string& id,
+                                   const std::vector<std::string>& args) const;
   // Containers.Create; the status.
   grpc::Status CreateContainer(const std::string& id, const std::vector<std::string>& args,
                                const std::string& ns = "default");

@@ -20,8 +20,7 @@ namespace {
 std::string Run(DaemonFixture& f, const std::vector<std::string>& argv) {
   SpawnOptions spawn;
   spawn.argv = argv;
-  absl::StatusOr<SpawnResult> r =
-      RunCommand(spawn, "", std::chrono::seconds(120), f.Path(""));
+  absl::StatusOr<SpawnResult> r = RunCommand(spawn, "", std::chrono::seconds(120), f.Path(""));
   if (!r.ok()) return r.status().ToString();
   return r->status.success() ? "" : r->out + r->err;
 }
@@ -71,10 +70,11 @@ TEST_CASE("archives written by skopeo import, unpack and run", "[containerd][ima
   options.layers = testimage::SampleLayers(2);
   REQUIRE(testimage::CreateOciArchive(f.Path("image.tar"), options).ok());
   const std::string source = "oci-archive:" + f.Path("image.tar");
-  REQUIRE(Run(f, {"/usr/bin/skopeo", "copy", source, "docker-archive:" + f.Path("sk-docker.tar") +
-                                             ":example.com/skopeo:docker"}) == "");
   REQUIRE(Run(f, {"/usr/bin/skopeo", "copy", source,
-               "oci-archive:" + f.Path("sk-oci.tar") + ":example.com/skopeo:oci"}) == "");
+                  "docker-archive:" + f.Path("sk-docker.tar") + ":example.com/skopeo:docker"}) ==
+          "");
+  REQUIRE(Run(f, {"/usr/bin/skopeo", "copy", source,
+                  "oci-archive:" + f.Path("sk-oci.tar") + ":example.com/skopeo:oci"}) == "");
   // Layer 2 added etc/motd and whited out /mnt.
   const std::vector<std::string> check = {"sh", "-c", "test -s /etc/motd && test ! -e /mnt"};
   CHECK(ImportAndRun(f, f.Path("sk-docker.tar"), "skdocker", check) == 0);

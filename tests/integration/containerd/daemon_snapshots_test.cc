@@ -34,9 +34,9 @@ TEST_CASE("a task runs on a snapshot made through the Snapshots API", "[containe
   INFO(s.error_message());
   REQUIRE(s.ok());
   std::string base = BindSource(prepared.mounts());
-  std::filesystem::copy(f.rootfs(), base,
-                        std::filesystem::copy_options::recursive |
-                            std::filesystem::copy_options::copy_symlinks);
+  std::filesystem::copy(
+      f.rootfs(), base,
+      std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
   ctrpb::CommitSnapshotRequest commit;
   commit.set_name("base");
   commit.set_key("base-extract");
@@ -48,8 +48,8 @@ TEST_CASE("a task runs on a snapshot made through the Snapshots API", "[containe
   prepare.set_parent("base");
   REQUIRE(f.snapshots().Prepare(leased().get(), prepare, &prepared).ok());
   ctrpb::CreateContainerRequest create;
-  *create.mutable_container() =
-      f.ContainerRecord("snapc", {"sh", "-c", "echo layer > /written; cat /written; test -x /bin/busybox"});
+  *create.mutable_container() = f.ContainerRecord(
+      "snapc", {"sh", "-c", "echo layer > /written; cat /written; test -x /bin/busybox"});
   // Writable root: the write must land in the container's own layer.
   nlohmann::json spec = nlohmann::json::parse(create.container().spec());
   spec["root"]["readonly"] = false;

@@ -54,13 +54,12 @@ std::string OciArchive(const std::vector<std::string>& layers, const std::string
   std::string manifest_json = manifest.dump();
   blob(config_json);
   blob(manifest_json);
-  nlohmann::json index = {
-      {"schemaVersion", 2},
-      {"manifests",
-       {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-         {"digest", Sha(manifest_json)},
-         {"size", manifest_json.size()},
-         {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}};
+  nlohmann::json index = {{"schemaVersion", 2},
+                          {"manifests",
+                           {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                             {"digest", Sha(manifest_json)},
+                             {"size", manifest_json.size()},
+                             {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}};
   files.push_back(File("oci-layout", R"({"imageLayoutVersion":"1.0.0"})"));
   files.push_back(File("index.json", index.dump()));
   return BuildTar(files);
@@ -114,10 +113,13 @@ TEST_CASE("Unpack through the daemon never writes outside the snapshot",
       {"symlink-abs", {Symlink("evil", host), File("evil/through-abs", "x")}, ""},
       {"symlink-rel", {Symlink("evil", up + host), File("evil/through-rel", "x")}, ""},
       {"symlink-victim", {Symlink("v", host + "/victim"), File("v", "overwritten\n")}, ""},
-      {"hardlink-host", {Hardlink("passwd", "/etc/passwd")}, "hardlink target",
+      {"hardlink-host",
+       {Hardlink("passwd", "/etc/passwd")},
+       "hardlink target",
        StatusCode::NOT_FOUND},
       {"hardlink-dotdot", {Hardlink("victim", up + host + "/victim")}, "escapes the root"},
-      {"device", {TarEntry{.name = "sda", .type = AE_IFBLK, .perm = 0600, .dev_major = 8}},
+      {"device",
+       {TarEntry{.name = "sda", .type = AE_IFBLK, .perm = 0600, .dev_major = 8}},
        "device node not allowed"},
       {"whiteout-dotdot", {File(up + host + "/.wh.victim", "")}, "escapes the root"},
       {"whiteout-dots", {Dir("d"), File("d/.wh..", "")}, "invalid whiteout"},
@@ -130,7 +132,8 @@ TEST_CASE("Unpack through the daemon never writes outside the snapshot",
     std::vector<ctrpb::Image> images;
     const std::string name = "localhost/evil/" + c.name;
     // Two layers: a good base and the bad one on top.
-    grpc::Status s = ImportBytes(f, OciArchive({base, BuildTar(c.entries)}, "latest"), name, &images);
+    grpc::Status s =
+        ImportBytes(f, OciArchive({base, BuildTar(c.entries)}, "latest"), name, &images);
     INFO(s.error_message());
     REQUIRE(s.ok());
     REQUIRE(images.size() == 1);
@@ -171,7 +174,8 @@ TEST_CASE("Unpack through the daemon never writes outside the snapshot",
   // the snapshot's own copy of the host path.
   std::vector<std::string> found;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(
-           f.RootDir() + "/snapshots", std::filesystem::directory_options::skip_permission_denied)) {
+           f.RootDir() + "/snapshots",
+           std::filesystem::directory_options::skip_permission_denied)) {
     std::string fname = entry.path().filename();
     if (fname == "absolute" || fname == "through-abs" || fname == "through-rel") {
       found.push_back(fname);

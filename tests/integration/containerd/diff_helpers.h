@@ -79,9 +79,9 @@ inline std::unique_ptr<containerd::snapshots::TempMount> MountSnapshot(
 }
 
 inline google::protobuf::RepeatedPtrField<ctrpb::Mount> Prepare(DaemonFixture& f,
-                                                               const std::string& key,
-                                                               const std::string& parent,
-                                                               bool view = false) {
+                                                                const std::string& key,
+                                                                const std::string& parent,
+                                                                bool view = false) {
   grpc::Status s;
   if (view) {
     ctrpb::ViewSnapshotRequest request;
@@ -132,7 +132,8 @@ inline std::vector<std::string> LayerNames(const std::string& blob) {
   while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(e);
     if (name.size() > 1 && name.back() == '/') name.pop_back();  // directories
-    if (archive_entry_hardlink(e) != nullptr) name += " => " + std::string(archive_entry_hardlink(e));
+    if (archive_entry_hardlink(e) != nullptr)
+      name += " => " + std::string(archive_entry_hardlink(e));
     names.push_back(name);
   }
   CHECK(r == ARCHIVE_EOF);

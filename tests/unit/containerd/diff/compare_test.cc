@@ -70,7 +70,8 @@ std::vector<std::string> Names(const std::string& layer) {
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(e);
     if (name.size() > 1 && name.back() == '/') name.pop_back();  // directories
-    if (archive_entry_hardlink(e) != nullptr) name += " => " + std::string(archive_entry_hardlink(e));
+    if (archive_entry_hardlink(e) != nullptr)
+      name += " => " + std::string(archive_entry_hardlink(e));
     names.push_back(name);
   }
   archive_read_free(a);
