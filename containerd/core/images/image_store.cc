@@ -6,6 +6,7 @@
 
 #include "common/id.h"
 #include "common/status.h"
+#include "containerd/core/metadata/label_rows.h"
 #include "containerd/core/metadata/namespaces.h"
 
 namespace berth::containerd::images {
@@ -91,15 +92,10 @@ absl::StatusOr<std::optional<Image>> ImageStore::Read(std::string_view name) {
   if (!row) return std::optional<Image>();
   BERTH_ASSIGN_OR_RETURN(Image image, ReadRow(stmt));
   BERTH_ASSIGN_OR_RETURN(
-      Statement labels,
-      tx_.db().Prepare(
-          "SELECT key, value FROM image_labels WHERE namespace = ? AND image_name = ?"));
-  BERTH_RETURN_IF_ERROR(labels.BindAll(ns_, name));
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(bool more, labels.Step());
-    if (!more) break;
-    image.labels.emplace(labels.Text(0), labels.Text(1));
-  }
+      image.labels,
+      metadata::ReadLabelRows(
+          tx_.db(), "SELECT key, value FROM image_labels WHERE namespace = ? AND image_name = ?",
+          ns_, name));
   return std::optional<Image>(std::move(image));
 }
 
@@ -122,15 +118,9 @@ absl::Status ImageStore::Write(const Image& image, bool insert) {
     BERTH_RETURN_IF_ERROR(clear.BindAll(ns_, image.name));
     BERTH_RETURN_IF_ERROR(clear.Run());
   }
-  BERTH_ASSIGN_OR_RETURN(Statement label,
-                         tx_.db().Prepare("INSERT INTO image_labels (namespace, image_name, key, "
-                                          "value) VALUES (?, ?, ?, ?)"));
-  for (const auto& [key, value] : image.labels) {
-    label.Reset();
-    BERTH_RETURN_IF_ERROR(label.BindAll(ns_, image.name, key, value));
-    BERTH_RETURN_IF_ERROR(label.Run());
-  }
-  return absl::OkStatus();
+  return metadata::InsertLabelRows(
+      tx_.db(), "INSERT INTO image_labels (namespace, image_name, key, value) VALUES (?, ?, ?, ?)",
+      image.labels, ns_, image.name);
 }
 
 absl::StatusOr<Image> ImageStore::Get(std::string_view name) {
@@ -162,14 +152,11 @@ absl::StatusOr<std::vector<Image>> ImageStore::List(const std::vector<std::strin
   if (all.empty()) return all;
   {
     BERTH_ASSIGN_OR_RETURN(
-        Statement stmt,
-        tx_.db().Prepare("SELECT image_name, key, value FROM image_labels WHERE namespace = ?"));
-    BERTH_RETURN_IF_ERROR(stmt.BindAll(ns_));
-    for (;;) {
-      BERTH_ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      auto it = index.find(stmt.Text(0));
-      if (it != index.end()) all[it->second].labels.emplace(stmt.Text(1), stmt.Text(2));
+        auto labels,
+        metadata::ReadLabelRowsByOwner(
+            tx_.db(), "SELECT image_name, key, value FROM image_labels WHERE namespace = ?", ns_));
+    for (auto& [name, owned] : labels) {
+      if (auto it = index.find(name); it != index.end()) all[it->second].labels = std::move(owned);
     }
   }
   std::vector<Image> out;

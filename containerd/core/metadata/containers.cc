@@ -6,6 +6,7 @@
 #include "common/id.h"
 #include "common/json_util.h"
 #include "common/status.h"
+#include "containerd/core/metadata/label_rows.h"
 #include "containerd/core/metadata/namespaces.h"
 
 namespace berth::containerd::metadata {
@@ -95,15 +96,10 @@ absl::StatusOr<std::optional<Container>> ContainerStore::Read(std::string_view i
   if (!row) return std::optional<Container>();
   Container c = ReadRow(stmt);
 
-  BERTH_ASSIGN_OR_RETURN(sqlite::Statement labels,
-                         tx_.db().Prepare("SELECT key, value FROM container_labels "
-                                          "WHERE namespace = ? AND container_id = ?"));
-  BERTH_RETURN_IF_ERROR(labels.BindAll(ns_, id));
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(bool more, labels.Step());
-    if (!more) break;
-    c.labels.emplace(labels.Text(0), labels.Text(1));
-  }
+  BERTH_ASSIGN_OR_RETURN(c.labels, ReadLabelRows(tx_.db(),
+                                                 "SELECT key, value FROM container_labels "
+                                                 "WHERE namespace = ? AND container_id = ?",
+                                                 ns_, id));
 
   BERTH_ASSIGN_OR_RETURN(sqlite::Statement extensions,
                          tx_.db().Prepare("SELECT name, type_url, value FROM container_extensions "
@@ -148,15 +144,10 @@ absl::Status ContainerStore::Write(const Container& c, bool insert) {
       BERTH_RETURN_IF_ERROR(clear.Run());
     }
   }
-  BERTH_ASSIGN_OR_RETURN(sqlite::Statement label,
-                         tx_.db().Prepare("INSERT INTO container_labels "
-                                          "(namespace, container_id, key, value) "
-                                          "VALUES (?, ?, ?, ?)"));
-  for (const auto& [key, value] : c.labels) {
-    label.Reset();
-    BERTH_RETURN_IF_ERROR(label.BindAll(ns_, c.id, key, value));
-    BERTH_RETURN_IF_ERROR(label.Run());
-  }
+  BERTH_RETURN_IF_ERROR(InsertLabelRows(tx_.db(),
+                                        "INSERT INTO container_labels "
+                                        "(namespace, container_id, key, value) VALUES (?, ?, ?, ?)",
+                                        c.labels, ns_, c.id));
   BERTH_ASSIGN_OR_RETURN(sqlite::Statement extension,
                          tx_.db().Prepare("INSERT INTO container_extensions "
                                           "(namespace, container_id, name, type_url, value) "
@@ -200,15 +191,13 @@ absl::StatusOr<std::vector<Container>> ContainerStore::List(
   }
   if (all.empty()) return all;
   {
-    BERTH_ASSIGN_OR_RETURN(sqlite::Statement stmt,
-                           tx_.db().Prepare("SELECT container_id, key, value FROM container_labels "
-                                            "WHERE namespace = ?"));
-    BERTH_RETURN_IF_ERROR(stmt.BindAll(ns_));
-    for (;;) {
-      BERTH_ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      auto it = index.find(stmt.Text(0));
-      if (it != index.end()) all[it->second].labels.emplace(stmt.Text(1), stmt.Text(2));
+    BERTH_ASSIGN_OR_RETURN(
+        auto labels, ReadLabelRowsByOwner(tx_.db(),
+                                          "SELECT container_id, key, value FROM container_labels "
+                                          "WHERE namespace = ?",
+                                          ns_));
+    for (auto& [id, owned] : labels) {
+      if (auto it = index.find(id); it != index.end()) all[it->second].labels = std::move(owned);
     }
   }
   {

@@ -4,6 +4,7 @@
 
 #include "common/id.h"
 #include "common/status.h"
+#include "containerd/core/metadata/label_rows.h"
 #include "containerd/core/metadata/leases.h"
 #include "containerd/core/metadata/namespaces.h"
 
@@ -34,15 +35,10 @@ absl::StatusOr<std::optional<ContentRef>> ContentRefs::Read(std::string_view dig
   ref.digest = std::string(digest);
   ref.created_at = FromUnixNanos(stmt.Int(0));
   ref.updated_at = FromUnixNanos(stmt.Int(1));
-  BERTH_ASSIGN_OR_RETURN(sqlite::Statement labels,
-                         tx_.db().Prepare("SELECT key, value FROM content_ref_labels "
-                                          "WHERE namespace = ? AND digest = ?"));
-  BERTH_RETURN_IF_ERROR(labels.BindAll(ns_, digest));
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(bool more, labels.Step());
-    if (!more) break;
-    ref.labels.emplace(labels.Text(0), labels.Text(1));
-  }
+  BERTH_ASSIGN_OR_RETURN(ref.labels, ReadLabelRows(tx_.db(),
+                                                   "SELECT key, value FROM content_ref_labels "
+                                                   "WHERE namespace = ? AND digest = ?",
+                                                   ns_, digest));
   return std::optional<ContentRef>(std::move(ref));
 }
 
@@ -62,16 +58,10 @@ absl::Status ContentRefs::Write(const ContentRef& ref, bool insert) {
     BERTH_RETURN_IF_ERROR(clear.BindAll(ns_, ref.digest));
     BERTH_RETURN_IF_ERROR(clear.Run());
   }
-  BERTH_ASSIGN_OR_RETURN(
-      sqlite::Statement label,
-      tx_.db().Prepare(
-          "INSERT INTO content_ref_labels (namespace, digest, key, value) VALUES (?, ?, ?, ?)"));
-  for (const auto& [key, value] : ref.labels) {
-    label.Reset();
-    BERTH_RETURN_IF_ERROR(label.BindAll(ns_, ref.digest, key, value));
-    BERTH_RETURN_IF_ERROR(label.Run());
-  }
-  return absl::OkStatus();
+  return InsertLabelRows(
+      tx_.db(),
+      "INSERT INTO content_ref_labels (namespace, digest, key, value) VALUES (?, ?, ?, ?)",
+      ref.labels, ns_, ref.digest);
 }
 
 absl::StatusOr<ContentRef> ContentRefs::Add(std::string_view digest, const Labels& labels) {
@@ -173,14 +163,13 @@ absl::StatusOr<std::vector<ContentRef>> ContentRefs::List(const std::vector<std:
   if (all.empty()) return all;
   {
     BERTH_ASSIGN_OR_RETURN(
-        sqlite::Statement stmt,
-        tx_.db().Prepare("SELECT digest, key, value FROM content_ref_labels WHERE namespace = ?"));
-    BERTH_RETURN_IF_ERROR(stmt.BindAll(ns_));
-    for (;;) {
-      BERTH_ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      auto it = index.find(stmt.Text(0));
-      if (it != index.end()) all[it->second].labels.emplace(stmt.Text(1), stmt.Text(2));
+        auto labels,
+        ReadLabelRowsByOwner(
+            tx_.db(), "SELECT digest, key, value FROM content_ref_labels WHERE namespace = ?",
+            ns_));
+    for (auto& [digest, owned] : labels) {
+      if (auto it = index.find(digest); it != index.end())
+        all[it->second].labels = std::move(owned);
     }
   }
   std::vector<ContentRef> out;

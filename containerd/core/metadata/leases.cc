@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "common/strings.h"
 #include "common/time_util.h"
+#include "containerd/core/metadata/label_rows.h"
 #include "containerd/core/metadata/namespaces.h"
 
 namespace berth::containerd::metadata {
@@ -119,15 +120,10 @@ absl::StatusOr<std::optional<Lease>> LeaseStore::Read(std::string_view id) {
   lease.id = std::string(id);
   lease.created_at = FromUnixNanos(stmt.Int(0));
   if (!stmt.IsNull(1)) lease.expires_at = FromUnixNanos(stmt.Int(1));
-  BERTH_ASSIGN_OR_RETURN(sqlite::Statement labels,
-                         tx_.db().Prepare("SELECT key, value FROM lease_labels "
-                                          "WHERE namespace = ? AND lease_id = ?"));
-  BERTH_RETURN_IF_ERROR(labels.BindAll(ns_, id));
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(bool more, labels.Step());
-    if (!more) break;
-    lease.labels.emplace(labels.Text(0), labels.Text(1));
-  }
+  BERTH_ASSIGN_OR_RETURN(lease.labels, ReadLabelRows(tx_.db(),
+                                                     "SELECT key, value FROM lease_labels "
+                                                     "WHERE namespace = ? AND lease_id = ?",
+                                                     ns_, id));
   return std::optional<Lease>(std::move(lease));
 }
 
@@ -180,15 +176,9 @@ absl::StatusOr<Lease> LeaseStore::Create(const Lease& lease) {
   if (stored.expires_at) expires = ToUnixNanos(*stored.expires_at);
   BERTH_RETURN_IF_ERROR(insert.BindAll(ns_, stored.id, ToUnixNanos(stored.created_at), expires));
   BERTH_RETURN_IF_ERROR(insert.Run());
-  BERTH_ASSIGN_OR_RETURN(
-      sqlite::Statement label,
-      tx_.db().Prepare(
-          "INSERT INTO lease_labels (namespace, lease_id, key, value) VALUES (?, ?, ?, ?)"));
-  for (const auto& [key, value] : stored.labels) {
-    label.Reset();
-    BERTH_RETURN_IF_ERROR(label.BindAll(ns_, stored.id, key, value));
-    BERTH_RETURN_IF_ERROR(label.Run());
-  }
+  BERTH_RETURN_IF_ERROR(InsertLabelRows(
+      tx_.db(), "INSERT INTO lease_labels (namespace, lease_id, key, value) VALUES (?, ?, ?, ?)",
+      stored.labels, ns_, stored.id));
   return stored;
 }
 
@@ -223,14 +213,11 @@ absl::StatusOr<std::vector<Lease>> LeaseStore::List(const std::vector<std::strin
   if (all.empty()) return all;
   {
     BERTH_ASSIGN_OR_RETURN(
-        sqlite::Statement stmt,
-        tx_.db().Prepare("SELECT lease_id, key, value FROM lease_labels WHERE namespace = ?"));
-    BERTH_RETURN_IF_ERROR(stmt.BindAll(ns_));
-    for (;;) {
-      BERTH_ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      auto it = index.find(stmt.Text(0));
-      if (it != index.end()) all[it->second].labels.emplace(stmt.Text(1), stmt.Text(2));
+        auto labels,
+        ReadLabelRowsByOwner(
+            tx_.db(), "SELECT lease_id, key, value FROM lease_labels WHERE namespace = ?", ns_));
+    for (auto& [id, owned] : labels) {
+      if (auto it = index.find(id); it != index.end()) all[it->second].labels = std::move(owned);
     }
   }
   std::vector<Lease> out;

@@ -5,6 +5,7 @@
 #include "common/id.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "containerd/core/metadata/label_rows.h"
 
 namespace berth::containerd::metadata {
 namespace {
@@ -33,17 +34,8 @@ absl::StatusOr<bool> NamespaceStore::Exists(std::string_view name) {
 }
 
 absl::StatusOr<Labels> NamespaceStore::ReadLabels(std::string_view name) {
-  BERTH_ASSIGN_OR_RETURN(
-      sqlite::Statement stmt,
-      tx_.db().Prepare("SELECT key, value FROM namespace_labels WHERE namespace = ?"));
-  BERTH_RETURN_IF_ERROR(stmt.BindAll(name));
-  Labels labels;
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    labels.emplace(stmt.Text(0), stmt.Text(1));
-  }
-  return labels;
+  return ReadLabelRows(tx_.db(), "SELECT key, value FROM namespace_labels WHERE namespace = ?",
+                       name);
 }
 
 absl::Status NamespaceStore::WriteLabels(std::string_view name, const Labels& labels) {
@@ -51,15 +43,11 @@ absl::Status NamespaceStore::WriteLabels(std::string_view name, const Labels& la
                          tx_.db().Prepare("DELETE FROM namespace_labels WHERE namespace = ?"));
   BERTH_RETURN_IF_ERROR(clear.BindAll(name));
   BERTH_RETURN_IF_ERROR(clear.Run());
-  BERTH_ASSIGN_OR_RETURN(
-      sqlite::Statement insert,
-      tx_.db().Prepare("INSERT INTO namespace_labels (namespace, key, value) VALUES (?, ?, ?)"));
-  for (const auto& [key, value] : labels) {
-    if (value.empty()) continue;
-    insert.Reset();
-    BERTH_RETURN_IF_ERROR(insert.BindAll(name, key, value));
-    BERTH_RETURN_IF_ERROR(insert.Run());
-  }
+  Labels stored = labels;
+  DropEmptyLabels(stored);
+  BERTH_RETURN_IF_ERROR(InsertLabelRows(
+      tx_.db(), "INSERT INTO namespace_labels (namespace, key, value) VALUES (?, ?, ?)", stored,
+      name));
   return absl::OkStatus();
 }
 

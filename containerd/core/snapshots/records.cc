@@ -7,6 +7,7 @@
 
 #include "common/id.h"
 #include "common/status.h"
+#include "containerd/core/metadata/label_rows.h"
 #include "containerd/core/metadata/namespaces.h"
 
 namespace berth::containerd::snapshots {
@@ -88,15 +89,10 @@ absl::StatusOr<std::optional<Record>> SnapshotRecords::Read(std::string_view key
   if (!row) return std::optional<Record>();
   BERTH_ASSIGN_OR_RETURN(Record r, ReadRow(stmt));
 
-  BERTH_ASSIGN_OR_RETURN(Statement labels,
-                         tx_.db().Prepare("SELECT key, value FROM snapshot_labels "
-                                          "WHERE snapshot_id = ?"));
-  BERTH_RETURN_IF_ERROR(labels.BindAll(r.id));
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(bool more, labels.Step());
-    if (!more) break;
-    r.info.labels.emplace(labels.Text(0), labels.Text(1));
-  }
+  BERTH_ASSIGN_OR_RETURN(
+      r.info.labels,
+      metadata::ReadLabelRows(
+          tx_.db(), "SELECT key, value FROM snapshot_labels WHERE snapshot_id = ?", r.id));
 
   // The chain of parents, closest first. The foreign key keeps it whole; the
   // bound guards against a cycle in a database edited by hand.
@@ -123,15 +119,9 @@ absl::Status SnapshotRecords::WriteLabels(int64_t id, const Labels& labels) {
                          tx_.db().Prepare("DELETE FROM snapshot_labels WHERE snapshot_id = ?"));
   BERTH_RETURN_IF_ERROR(clear.BindAll(id));
   BERTH_RETURN_IF_ERROR(clear.Run());
-  BERTH_ASSIGN_OR_RETURN(
-      Statement insert,
-      tx_.db().Prepare("INSERT INTO snapshot_labels (snapshot_id, key, value) VALUES (?, ?, ?)"));
-  for (const auto& [key, value] : labels) {
-    insert.Reset();
-    BERTH_RETURN_IF_ERROR(insert.BindAll(id, key, value));
-    BERTH_RETURN_IF_ERROR(insert.Run());
-  }
-  return absl::OkStatus();
+  return metadata::InsertLabelRows(
+      tx_.db(), "INSERT INTO snapshot_labels (snapshot_id, key, value) VALUES (?, ?, ?)", labels,
+      id);
 }
 
 absl::StatusOr<Record> SnapshotRecords::Get(std::string_view key) {
