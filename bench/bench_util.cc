@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdarg>
 #include <cstdio>
@@ -27,6 +29,42 @@
 #include "tests/testutil/child_reaper.h"
 
 namespace berth::bench {
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+void OnInterrupt(int) { g_interrupted = true; }
+}  // namespace
+
+bool EnterPrivateMountNamespace() {
+  if (::geteuid() != 0) {
+    Warn("needs root");
+    return false;
+  }
+  if (::unshare(CLONE_NEWNS) < 0 ||
+      ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
+    std::perror("private mount namespace");
+    return false;
+  }
+  return true;
+}
+
+void CatchInterrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool Interrupted() { return g_interrupted.load(); }
+
+std::string MakeTempDir(const std::string& prefix) {
+  std::string path = "/tmp/" + prefix + "-XXXXXX";
+  if (!::mkdtemp(path.data())) {
+    std::perror("mkdtemp");
+    return "";
+  }
+  return path;
+}
 
 std::string Executable(const std::string& path) {
   char* real = ::realpath(path.c_str(), nullptr);

@@ -17,6 +17,20 @@ namespace berth::bench {
 
 using Clock = std::chrono::steady_clock;
 
+// What every daemon benchmark's main does first, before any thread exists
+// (unshare refuses once there are threads): checks for root and enters a
+// private mount namespace, so mounts a run leaves die with the benchmark.
+// False, with the reason on stderr, when either fails.
+bool EnterPrivateMountNamespace();
+
+// SIGINT and SIGTERM set Interrupted() instead of ending the process, so the
+// benchmark stops between steps and cleans up.
+void CatchInterrupts();
+bool Interrupted();
+
+// A new directory /tmp/<prefix>-XXXXXX; "" (reason on stderr) on failure.
+std::string MakeTempDir(const std::string& prefix);
+
 // Absolute path of `path`, or "" when it is not an executable.
 std::string Executable(const std::string& path);
 

@@ -66,6 +66,7 @@ using berth::bench::Clock;
 using berth::bench::ContainerdDaemon;
 using berth::bench::Cycle;
 using berth::bench::Executable;
+using berth::bench::Interrupted;
 using berth::bench::kContainerd;
 using berth::bench::kContainerdShim;
 using berth::bench::kCtr;
@@ -77,10 +78,6 @@ using berth::bench::Percentile;
 using berth::bench::ProcessCpuMs;
 using berth::bench::ReapedCpuMs;
 using berth::bench::Warn;
-
-std::atomic<bool> g_interrupted{false};
-
-void OnSignal(int) { g_interrupted = true; }
 
 // ---- measurements ----------------------------------------------------------
 
@@ -137,7 +134,7 @@ void Record(Series& s, const absl::StatusOr<Cycle>& c, bool measured) {
 void RunSequential(int warmup, int n, std::chrono::milliseconds gap,
                    const std::vector<std::function<absl::StatusOr<Cycle>(int)>>& cycles,
                    const std::vector<Series*>& out) {
-  for (int i = 0; i < warmup + n && !g_interrupted; ++i) {
+  for (int i = 0; i < warmup + n && !Interrupted(); ++i) {
     for (size_t side = 0; side < cycles.size(); ++side) {
       double cpu = ReapedCpuMs();
       absl::StatusOr<Cycle> c = cycles[side](i);
@@ -418,7 +415,7 @@ int Run(const Options& opt, const std::string& dir) {
     ctrd.daemon_children_cpu_ms = after.second - ctrd_cpu.second;
   }
 
-  if (!g_interrupted) {
+  if (!Interrupted()) {
     std::printf("berth-containerd: %d tasks at once over %d connections...\n", opt.concurrency,
                 opt.clients);
     std::fflush(stdout);
@@ -429,13 +426,13 @@ int Run(const Options& opt, const std::string& dir) {
                                   "con-" + std::to_string(i));
     });
   }
-  if (containerd && !g_interrupted) {
+  if (containerd && !Interrupted()) {
     std::printf("containerd: %d `ctr run --rm` at once...\n", opt.concurrency);
     std::fflush(stdout);
     ctrd.concurrent = RunConcurrent(
         opt.concurrency, [&](int i) { return containerd->Run("con-" + std::to_string(i)); });
   }
-  if (g_interrupted) return 130;
+  if (Interrupted()) return 130;
 
   berth_daemon.RemoveAll();
   if (containerd) containerd->RemoveAll();
@@ -461,16 +458,7 @@ int Run(const Options& opt, const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A private mount namespace first: unshare(CLONE_NEWNS) refuses once
-  // threads exist.
-  if (geteuid() != 0) {
-    Warn("needs root");
-    return 1;
-  }
-  if (unshare(CLONE_NEWNS) < 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
-    std::perror("private mount namespace");
-    return 1;
-  }
+  if (!berth::bench::EnterPrivateMountNamespace()) return 1;
   CLI::App app{"task lifecycle latency and idle memory of berth-containerd vs containerd",
                "berth-containerd-bench"};
   Options opt;
@@ -522,21 +510,14 @@ int main(int argc, char** argv) {
     }
     *path = real;
   }
-  char dir_template[] = "/tmp/berth-ctrd-bench-XXXXXX";
-  if (!mkdtemp(dir_template)) {
-    std::perror("mkdtemp");
-    return 1;
-  }
-  std::string dir = dir_template;
+  std::string dir = berth::bench::MakeTempDir("berth-ctrd-bench");
+  if (dir.empty()) return 1;
   // Freshly built binaries' dirty page-cache pages would count as private.
   ::sync();
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  berth::bench::CatchInterrupts();
   int code = Run(opt, dir);
   berth::bench::UnmountUnder(dir);
   (void)berth::RemoveAll(dir);
-  if (g_interrupted) code = 130;
+  if (Interrupted()) code = 130;
   return code;
 }

@@ -48,12 +48,10 @@ using berth::bench::BerthDaemon;
 using berth::bench::Clock;
 using berth::bench::ContainerdDaemon;
 using berth::bench::Executable;
+using berth::bench::Interrupted;
 using berth::bench::Ms;
 using berth::bench::Percentile;
 using berth::bench::Warn;
-
-std::atomic<bool> g_interrupted{false};
-void OnSignal(int) { g_interrupted = true; }
 
 struct Options {
   int runs = 5;
@@ -201,8 +199,8 @@ int Run(const Options& opt, const std::string& dir) {
               bytes / 1e6);
   std::vector<double> berth_ms;
   std::vector<double> containerd_ms;
-  for (int i = 0; i < opt.runs && !g_interrupted; ++i) {
-    for (int k = 0; k < 2 && !g_interrupted; ++k) {
+  for (int i = 0; i < opt.runs && !Interrupted(); ++i) {
+    for (int k = 0; k < 2 && !Interrupted(); ++k) {
       // Alternate which kind goes first.
       bool berth_turn = (i + k) % 2 == 0;
       if (!berth_turn && !opt.containerd) continue;
@@ -241,15 +239,7 @@ int Run(const Options& opt, const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (geteuid() != 0) {
-    Warn("needs root");
-    return 1;
-  }
-  // Before any thread: the daemons' overlay mounts die with this namespace.
-  if (unshare(CLONE_NEWNS) < 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
-    std::perror("private mount namespace");
-    return 1;
-  }
+  if (!berth::bench::EnterPrivateMountNamespace()) return 1;
   CLI::App app{"pull + unpack time of berth-containerd vs containerd", "berth-pull-bench"};
   Options opt;
   std::string self = Executable("/proc/self/exe");
@@ -280,19 +270,12 @@ int main(int argc, char** argv) {
     }
     *path = real;
   }
-  char dir_template[] = "/tmp/berth-pull-bench-XXXXXX";
-  if (!mkdtemp(dir_template)) {
-    std::perror("mkdtemp");
-    return 1;
-  }
-  std::string dir = dir_template;
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  std::string dir = berth::bench::MakeTempDir("berth-pull-bench");
+  if (dir.empty()) return 1;
+  berth::bench::CatchInterrupts();
   int code = Run(opt, dir);
   berth::bench::UnmountUnder(dir);
   (void)berth::RemoveAll(dir);
-  if (g_interrupted) code = 130;
+  if (Interrupted()) code = 130;
   return code;
 }

@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/process_memory.h"
 #include "berth/shim/v1/shim.grpc.pb.h"
 #include "common/file_util.h"
@@ -53,6 +54,7 @@
 namespace {
 
 namespace shimpb = ::berth::shim::v1;
+using berth::bench::Interrupted;
 using berth::bench::Measure;
 using berth::bench::Memory;
 using berth::bench::PrintDetails;
@@ -63,13 +65,9 @@ using berth::testing::WaitChild;
 constexpr char kContainerdShim[] = "/usr/bin/containerd-shim-runc-v2";
 constexpr auto kCommandTimeout = std::chrono::seconds(60);
 
-std::atomic<bool> g_interrupted{false};
-
 // What every container runs: `sleep 1000`, or with --print one line of
 // output first (the shim's output path and log writer then exist).
 std::vector<std::string> g_command = {"sleep", "1000"};
-
-void OnSignal(int) { g_interrupted = true; }
 
 void Error(const std::string& what) {
   std::fprintf(stderr, "berth-shim-memory-bench: %s\n", what.c_str());
@@ -393,7 +391,7 @@ struct Options {
 template <typename T>
 absl::Status Grow(T& shims, size_t have, size_t n, int settle_ms) {
   for (size_t i = have; i < n; ++i) {
-    if (g_interrupted) return absl::CancelledError("interrupted");
+    if (Interrupted()) return absl::CancelledError("interrupted");
     BERTH_RETURN_IF_ERROR(shims.Add());
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
@@ -442,7 +440,7 @@ int Run(const Options& opt, const std::string& dir) {
       for (pid_t pid : berth_shims.pids()) std::printf(" %d", pid);
       std::printf("\nholding them for %d s\n", opt.hold_seconds);
       std::fflush(stdout);
-      for (int i = 0; i < opt.hold_seconds * 10 && !g_interrupted; ++i) {
+      for (int i = 0; i < opt.hold_seconds * 10 && !Interrupted(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }
@@ -555,16 +553,7 @@ void RemoveLeftovers(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A private mount namespace first: unshare(CLONE_NEWNS) refuses once
-  // threads exist.
-  if (geteuid() != 0) {
-    Error("needs root");
-    return 1;
-  }
-  if (unshare(CLONE_NEWNS) < 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
-    std::perror("private mount namespace");
-    return 1;
-  }
+  if (!berth::bench::EnterPrivateMountNamespace()) return 1;
   CLI::App app{"memory per container of berth-shim vs containerd-shim-runc-v2",
                "berth-shim-memory-bench"};
   Options opt;
@@ -621,21 +610,14 @@ int main(int argc, char** argv) {
     *path = real;
     std::free(real);
   }
-  char dir_template[] = "/tmp/berth-shim-bench-XXXXXX";
-  if (!mkdtemp(dir_template)) {
-    std::perror("mkdtemp");
-    return 1;
-  }
-  std::string dir = dir_template;
+  std::string dir = berth::bench::MakeTempDir("berth-shim-bench");
+  if (dir.empty()) return 1;
   // Binaries just built or copied sit in the page cache as dirty pages, which
   // smaps counts as Private_Dirty: write them back first.
   ::sync();
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  berth::bench::CatchInterrupts();
   int code = Run(opt, dir);
   RemoveLeftovers(dir);
-  if (g_interrupted) code = 130;
+  if (Interrupted()) code = 130;
   return code;
 }
