@@ -1,0 +1,174 @@
+// The HTTP layer of berthd's Docker Engine API: requests as the handlers
+// see them, the ways a handler answers (a JSON body, docker's error JSON,
+// a chunked stream, or the raw connection after a hijack), and the router
+// that maps "/containers/{name}/json" patterns to handlers.
+//
+// Connections are served one thread each with blocking I/O: the API's
+// long calls (logs -f, wait, attach, events) hold their connection anyway.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/unique_fd.h"
+
+namespace berth::engined::http {
+
+struct Request {
+  std::string method;  // "GET", "HEAD", "POST", "PUT", "DELETE"
+  // The path without the "/v1.NN" prefix and without the query, %-decoded
+  // per segment: "/containers/t1/json".
+  std::string path;
+  // The version the client asked for in its path ("1.41"), or empty for an
+  // unversioned path (handlers then use the server's current version).
+  std::string api_version;
+  // Query parameters, %-decoded; a repeated key keeps every value in order.
+  std::multimap<std::string, std::string> query;
+  // Header names lower-cased.
+  std::map<std::string, std::string> headers;
+  std::string body;
+  // Values of the route's {placeholders}.
+  std::map<std::string, std::string> params;
+
+  // The first value of `key`, or `fallback`.
+  std::string Query(const std::string& key, const std::string& fallback = "") const;
+  std::vector<std::string> QueryAll(const std::string& key) const;
+  bool HasQuery(const std::string& key) const;
+  // docker's boolean query rule: absent -> fallback; "", "0", "false",
+  // "False", "no" -> false; anything else -> true.
+  bool QueryBool(const std::string& key, bool fallback = false) const;
+  // An integer query value; InvalidArgument naming the key when malformed.
+  absl::StatusOr<int64_t> QueryInt(const std::string& key, int64_t fallback) const;
+  std::string Header(const std::string& lower_name) const;
+  const std::string& Param(const std::string& name) const;
+  // The body as a JSON object/array; an empty body is `empty_value`. A
+  // malformed body is InvalidArgument ("invalid JSON: ...").
+  absl::StatusOr<nlohmann::json> JsonBody(nlohmann::json empty_value = nlohmann::json::object()) const;
+};
+
+// docker's status for a Status: NotFound 404, AlreadyExists 409,
+// FailedPrecondition 409, InvalidArgument / OutOfRange 400,
+// PermissionDenied 403, Unauthenticated 401, Unimplemented 501,
+// Unavailable 503, everything else 500.
+int HttpStatusFor(const absl::Status& status);
+
+// A connection taken over by a handler after a hijack: raw bytes both ways.
+struct Hijacked {
+  UniqueFd fd;
+  // Bytes the server had read past the request (the client may send stdin
+  // right after its request); the handler consumes these first.
+  std::string buffered;
+};
+
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+
+  // Extra headers for the response about to be written ("Warning", ...).
+  virtual void SetHeader(const std::string& name, const std::string& value) = 0;
+
+  // A complete response with a JSON body (Content-Type: application/json).
+  virtual void Json(int status, const nlohmann::json& body) = 0;
+  // A complete response with any body (HEAD requests get the headers only).
+  virtual void Body(int status, const std::string& content_type, std::string_view body) = 0;
+  // A response without a body: 204 No Content, 304 Not Modified, 201...
+  virtual void NoBody(int status) = 0;
+  // docker's error body {"message": MESSAGE} with `status`.
+  virtual void Error(int status, const std::string& message) = 0;
+  // Error(HttpStatusFor(status), status.message()).
+  void Error(const absl::Status& status) { Error(HttpStatusFor(status), std::string(status.message())); }
+
+  // Starts a chunked response; Write sends one chunk (false once the client
+  // is gone); the stream ends when the handler returns.
+  virtual void BeginStream(int status, const std::string& content_type) = 0;
+  virtual bool Write(std::string_view data) = 0;
+  // Whether the client has closed its side (polls the socket, no reads).
+  virtual bool ClientGone() = 0;
+  // Waits until the client hangs up or `timeout` passes; true if it hung up.
+  virtual bool WaitClientGone(std::chrono::milliseconds timeout) = 0;
+
+  // Takes over the connection as docker's attach / exec start do. With a
+  // request carrying "Upgrade: tcp" (and "Connection: Upgrade") it answers
+  // "101 UPGRADED" with "Connection: Upgrade", "Upgrade: tcp"; otherwise
+  // "200 OK". Either way the Content-Type is `content_type`
+  // ("application/vnd.docker.raw-stream" for a tty,
+  // "application/vnd.docker.multiplexed-stream" otherwise), no length, and
+  // the connection is the caller's from then on (closed when the returned
+  // fd is closed).
+  virtual absl::StatusOr<Hijacked> Hijack(const std::string& content_type) = 0;
+
+  // Whether a response (or its start) has been written.
+  virtual bool Started() const = 0;
+};
+
+using Handler = std::function<void(Request&, ResponseWriter&)>;
+
+// Routes by method and pattern; segments "{name}" match one non-empty path
+// segment, a final "{name*}" matches the rest of the path (image names hold
+// slashes: "/images/{name*}/json" is written as a suffix rule, see Add).
+class Router {
+ public:
+  // `pattern` like "/containers/{id}/json". For image names with slashes a
+  // pattern may hold one "{name*}" segment that matches one or more
+  // segments, with fixed segments before and after it
+  // ("/images/{name*}/json", "/images/{name*}").
+  void Add(const std::string& method, const std::string& pattern, Handler handler);
+  // The handler for a request, filling request.params; nullopt with
+  // `*method_mismatch` set when the path matches under another method.
+  const Handler* Match(Request& request, bool* method_mismatch) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+// docker's stdcopy frame: an 8-byte header [stream, 0, 0, 0, size (u32 BE)]
+// and the payload. stream: 0 stdin, 1 stdout, 2 stderr, 3 systemerr.
+std::string MultiplexFrame(int stream, std::string_view payload);
+
+struct ServerOptions {
+  // The API version the server speaks and the oldest it accepts
+  // (a path "/v1.NN" outside the range is 400 with docker's message).
+  std::string api_version = "1.43";
+  std::string min_api_version = "1.24";
+  // The "Server" header (informative; clients read "Api-Version").
+  std::string server_header = "berthd";
+  // Extra headers on every response (docker sends Api-Version,
+  // Docker-Experimental, Ostype).
+  std::map<std::string, std::string> headers;
+};
+
+class Server {
+ public:
+  Server(Router& router, ServerOptions options);
+  ~Server();  // Shutdown()
+
+  // Binds a unix socket at `path` (a stale socket is replaced), mode
+  // `mode`, group `gid` when >= 0.
+  absl::Status ListenUnix(const std::string& path, unsigned mode, int gid = -1);
+  // Starts accepting on every listener, one thread per connection.
+  absl::Status Start();
+  // Stops accepting, closes idle connections and waits for handler threads
+  // to return (handlers see ClientGone() / failed writes).
+  void Shutdown();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace berth::engined::http
