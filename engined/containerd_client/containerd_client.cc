@@ -1,8 +1,15 @@
 #include "engined/containerd_client/containerd_client.h"
 
+#include "common/grpc/status_convert.h"
 #include "common/grpc/unix_socket.h"
+#include "common/status.h"
 
 namespace berth::engined {
+
+absl::Status CallStatus(const grpc::Status& status, std::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return WithContext(grpcutil::FromGrpc(status), what);
+}
 
 ContainerdClient::ContainerdClient(const std::string& socket, std::string ns)
     : ns_(std::move(ns)) {

@@ -9,6 +9,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
 
 #include "berth/containerd/v1/containers.grpc.pb.h"
 #include "berth/containerd/v1/content.grpc.pb.h"
@@ -26,6 +29,9 @@ namespace ctrpb = ::berth::containerd::v1;
 
 inline constexpr char kContainerdNamespace[] = "moby";
 inline constexpr char kSnapshotter[] = "overlayfs";
+
+// A failed call's status with `what` in front ("snapshot x: prepare: ...").
+absl::Status CallStatus(const grpc::Status& status, std::string_view what);
 
 class ContainerdClient {
  public:

@@ -1,0 +1,157 @@
+#include <fmt/format.h>
+
+#include "common/file_util.h"
+#include "common/json_util.h"
+#include "common/logger.h"
+#include "common/status.h"
+#include "common/time_util.h"
+#include "engined/daemon/container_config.h"
+#include "engined/daemon/container_manager.h"
+#include "engined/daemon/etc_files.h"
+#include "engined/daemon/log_options.h"
+#include "engined/daemon/rootfs_mount.h"
+
+namespace berth::engined {
+
+namespace {
+
+bool BoolField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+}  // namespace
+
+absl::StatusOr<bool> ContainerManager::Start(const std::string& ref) {
+  BERTH_ASSIGN_OR_RETURN(ContainerRef entry, store_.Get(ref));
+  std::lock_guard<std::mutex> op(entry->op);
+  {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    // docker clears the flag on an explicit start.
+    entry->c.state.manually_stopped = false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(backoff_mu_);
+    backoff_[entry->c.id].Reset();
+  }
+  return StartLocked(entry);
+}
+
+absl::Status ContainerManager::DeleteTaskIfAny(const std::string& id) {
+  ctrpb::DeleteTaskRequest del;
+  del.set_container_id(id);
+  del.set_force(true);
+  ctrpb::DeleteResponse deleted;
+  grpc::Status s = containerd_.tasks().Delete(containerd_.Ctx().get(), del, &deleted);
+  if (s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) return absl::OkStatus();
+  return CallStatus(s, fmt::format("container {}: delete its old task", id));
+}
+
+absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
+  Container c;
+  {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    switch (entry->c.state.status) {
+      case RunState::kRunning:
+        return false;
+      case RunState::kPaused:
+        return FailedPreconditionf("cannot start a paused container, try unpause instead");
+      case RunState::kRemoving:
+        return FailedPreconditionf("container is marked for removal and cannot be started");
+      case RunState::kDead:
+        return FailedPreconditionf("container is marked as dead and cannot be started");
+      default:
+        break;
+    }
+    if (entry->removed) return NotFoundf("No such container: {}", entry->c.id);
+    c = entry->c;
+  }
+  const std::string& id = c.id;
+  std::string dir = store_.Dir(id);
+  BERTH_ASSIGN_OR_RETURN(JsonFileOptions log_options,
+                         JsonFileOptionsOf(c.host_config, options_.default_log_opts));
+  BERTH_ASSIGN_OR_RETURN(EtcFiles etc, WriteEtcFiles(dir, c.config, c.host_config));
+  c.hostname_path = etc.hostname_path;
+  c.hosts_path = etc.hosts_path;
+  c.resolv_conf_path = etc.resolv_conf_path;
+
+  nlohmann::json spec;
+  {
+    BERTH_ASSIGN_OR_RETURN(RootfsMount rootfs,
+                           RootfsMount::Mount(containerd_, id, JoinPath(dir, "rootfs-setup")));
+    SpecContext context{rootfs.path(), options_.init_path, options_.default_ulimits};
+    BERTH_ASSIGN_OR_RETURN(spec, BuildContainerSpec(c, context));
+  }  // unmounted here: the shim mounts the snapshot for the task
+
+  ctrpb::UpdateContainerRequest update;
+  update.mutable_container()->set_id(id);
+  update.mutable_container()->set_spec(json::Dump(spec));
+  update.mutable_update_mask()->add_paths("spec");
+  ctrpb::UpdateContainerResponse updated;
+  BERTH_RETURN_IF_ERROR(
+      CallStatus(containerd_.containers().Update(containerd_.Ctx().get(), update, &updated),
+                 fmt::format("container {}: update its spec", id)));
+  BERTH_RETURN_IF_ERROR(DeleteTaskIfAny(id));
+
+  ctrpb::CreateTaskRequest create;
+  create.set_container_id(id);
+  create.set_terminal(BoolField(c.config, "Tty"));
+  create.set_stdin(BoolField(c.config, "OpenStdin"));
+  create.set_stdin_once(BoolField(c.config, "StdinOnce"));
+  if (log_options.enabled) {
+    create.mutable_log()->set_format("json-file");
+    create.mutable_log()->set_path(c.log_path);
+    create.mutable_log()->set_max_size(log_options.max_size);
+    create.mutable_log()->set_max_file(log_options.max_file);
+  }
+  ctrpb::CreateTaskResponse created;
+  grpc::Status s = containerd_.tasks().Create(containerd_.Ctx().get(), create, &created);
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    entry->c.state.error = s.error_message();
+    entry->c.state.exit_code = 128;
+    Persist(entry);
+    return CallStatus(s, "failed to create task for container");
+  }
+
+  // Running before Tasks.Start: an exit that races the start's reply then
+  // finds the container running and is recorded.
+  {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    entry->c.hostname_path = c.hostname_path;
+    entry->c.hosts_path = c.hosts_path;
+    entry->c.resolv_conf_path = c.resolv_conf_path;
+    entry->c.state.status = RunState::kRunning;
+    entry->c.state.pid = static_cast<int>(created.pid());
+    entry->c.state.started_at = NowRfc3339Nano();
+    entry->c.state.has_been_started = true;
+    entry->c.state.exit_code = 0;
+    entry->c.state.error.clear();
+    entry->c.state.oom_killed = false;
+    Persist(entry);
+  }
+  {
+    std::lock_guard<std::mutex> lock(backoff_mu_);
+    started_at_[id] = std::chrono::steady_clock::now();
+  }
+  ctrpb::StartRequest start;
+  start.set_container_id(id);
+  ctrpb::StartResponse started;
+  s = containerd_.tasks().Start(containerd_.Ctx().get(), start, &started);
+  if (!s.ok()) {
+    (void)DeleteTaskIfAny(id);
+    std::lock_guard<std::mutex> lock(entry->mu);
+    entry->c.state.status = entry->c.state.has_been_started ? RunState::kExited : RunState::kCreated;
+    entry->c.state.pid = 0;
+    entry->c.state.error = s.error_message();
+    entry->c.state.exit_code = 128;
+    Persist(entry);
+    entry->changed.notify_all();
+    return CallStatus(s, "failed to start container");
+  }
+  entry->changed.notify_all();
+  Emit("start", entry);
+  return true;
+}
+
+}  // namespace berth::engined
