@@ -22,7 +22,7 @@ TEST_CASE("stdcopy frames for stdout and stderr", "[logs]") {
   CHECK(frame.size() == 308);
 }
 
-TEST_CASE("tty is raw; timestamps use docker's fixed nine digits", "[logs]") {
+TEST_CASE("tty is raw, timestamps use docker's fixed nine digits", "[logs]") {
   LogRecord r{LogStream::kStdout, "x\n", 1796192332120000000};  // 2026-12-02T06:18:52.12Z
   CHECK(FormatLogRecord(r, {.tty = true}) == "x\n");
   CHECK(FormatLogRecord(r, {.tty = true, .timestamps = true}) ==
