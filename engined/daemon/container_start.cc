@@ -134,6 +134,15 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
     std::lock_guard<std::mutex> lock(backoff_mu_);
     started_at_[id] = std::chrono::steady_clock::now();
   }
+  entry->changed.notify_all();
+  {
+    std::unique_lock<std::mutex> lock(entry->mu);
+    if (!entry->changed.wait_for(lock, std::chrono::seconds(10),
+                                 [&] { return entry->pending_attaches <= 0; })) {
+      log::Warnf("container {}: starting without {} attacher(s) still getting ready", id,
+                 entry->pending_attaches);
+    }
+  }
   ctrpb::StartRequest start;
   start.set_container_id(id);
   ctrpb::StartResponse started;

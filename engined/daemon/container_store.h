@@ -28,6 +28,10 @@ struct ContainerEntry {
   // Bumped at each exit (docker's "next-exit" condition) and on removal.
   uint64_t exits = 0;
   bool removed = false;
+  // Attachers waiting for the next start (docker run attaches before it
+  // starts): the start holds the process until they are in place, so no
+  // output is missed.
+  int pending_attaches = 0;
   std::mutex op;
 };
 using ContainerRef = std::shared_ptr<ContainerEntry>;
