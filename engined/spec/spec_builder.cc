@@ -139,11 +139,12 @@ absl::StatusOr<nlohmann::json> BuildSpec(const SpecInput& in) {
   // Process.
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> args, Args(config, init));
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> config_env, GetStrings(config, "Env", C));
-  std::vector<std::string> env = {kDefaultPathEnv, "HOSTNAME=" + hostname};
+  // fmt, not operator+: GCC 12 misreports -Wrestrict on "literal" + string.
+  std::vector<std::string> env = {kDefaultPathEnv, fmt::format("HOSTNAME={}", hostname)};
   if (tty) env.push_back("TERM=xterm");
   for (const std::string& e : config_env) SetEnv(env, e);
   BERTH_ASSIGN_OR_RETURN(std::string cwd, GetString(config, "WorkingDir", C));
-  if (cwd.empty()) cwd = "/";
+  if (cwd.empty()) cwd.push_back('/');  // not = "/": GCC 12 false -Wrestrict
 
   BERTH_ASSIGN_OR_RETURN(std::string user_spec, GetString(config, "User", C));
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> group_add, GetStrings(hc, "GroupAdd", H));
@@ -153,7 +154,7 @@ absl::StatusOr<nlohmann::json> BuildSpec(const SpecInput& in) {
   // Docker sets HOME from the user's passwd entry unless the config does.
   bool has_home = false;
   for (const std::string& e : env) has_home = has_home || EnvKey(e) == "HOME";
-  if (!has_home) env.push_back("HOME=" + user.home);
+  if (!has_home) env.push_back(fmt::format("HOME={}", user.home));
 
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> cap_add, GetStrings(hc, "CapAdd", H));
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> cap_drop, GetStrings(hc, "CapDrop", H));
