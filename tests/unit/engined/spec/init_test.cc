@@ -55,7 +55,7 @@ TEST_CASE("init: orphaned grandchildren are reaped", "[init]") {
   // The shell orphans three children (they re-parent to berth-init, the
   // subreaper), checks one arrived, then that none is left a zombie.
   const char* script =
-      "init=$PPID; (sleep 0.3 &); (true &); (true &); sleep 0.1;"
+      "init=$PPID; (sleep 2 &); (true &); (true &); sleep 0.1;"
       "adopted=0; zombies=0;"
       "for f in /proc/[0-9]*/stat; do read -r line < $f 2>/dev/null || continue;"
       "  rest=${line##*) }; set -- $rest;"

@@ -57,7 +57,7 @@ TEST_CASE("merge: empty-string Entrypoint clears it", "[merge]") {
   CHECK(out["Cmd"] == json({"ls"}));
 }
 
-TEST_CASE("merge: ports, volumes and labels are unions; user and workdir kept", "[merge]") {
+TEST_CASE("merge: ports, volumes and labels are unions, user and workdir kept", "[merge]") {
   json c = {{"User", "1000"},
             {"WorkingDir", "/w"},
             {"ExposedPorts", {{"443/tcp", json::object()}}},

@@ -88,7 +88,7 @@ TEST_CASE("spec: no command", "[spec]") {
   CHECK(f.Fail().code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("spec: entrypoint, env, tty, workdir, user", "[spec]") {
+TEST_CASE("spec: entrypoint env tty workdir user", "[spec]") {
   Fixture f;
   f.in.config = {{"Entrypoint", {"/entry"}}, {"Cmd", {"a"}}, {"Tty", true},
                  {"Env", {"PATH=/mine", "X=1"}}, {"WorkingDir", "/app"}, {"User", "web"},
