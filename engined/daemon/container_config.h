@@ -14,7 +14,10 @@
 
 namespace berth::engined {
 
+namespace volumes {
 class VolumeStore;
+}  // namespace volumes
+using volumes::VolumeStore;
 class ContainerStore;
 
 struct NewContainerConfig {
@@ -43,6 +46,13 @@ struct SpecContext {
   std::string init_path;  // berth-init
   nlohmann::json default_ulimits;
 };
+// docker inspect's "Mounts" for a container's stored mounts.
+nlohmann::json ApiMounts(const Container& c);
+// Copies image content into new volumes (rootfs mounted).
+absl::Status PopulateContainerVolumes(const Container& c, const std::string& rootfs);
+// Re-takes a stored container's volume references (daemon start).
+void ReacquireContainerMounts(const Container& c, VolumeStore* volumes);
+
 // The OCI spec for container `c`.
 absl::StatusOr<nlohmann::json> BuildContainerSpec(const Container& c, const SpecContext& context);
 

@@ -7,6 +7,7 @@
 #include "common/status.h"
 #include "common/strings.h"
 #include "common/time_util.h"
+#include "engined/daemon/container_config.h"
 #include "engined/daemon/container_manager.h"
 
 namespace berth::engined {
@@ -216,6 +217,7 @@ void ContainerManager::ReconcileRunning() {
 
 absl::Status ContainerManager::Restore() {
   BERTH_RETURN_IF_ERROR(store_.Load());
+  for (const ContainerRef& entry : store_.List()) ReacquireContainerMounts(entry->c, volumes_);
   event_thread_ = std::thread([this] { EventLoop(); });
   ReconcileRunning();
   for (const ContainerRef& entry : store_.List()) {

@@ -6,6 +6,7 @@
 #include "common/status.h"
 #include "common/strings.h"
 #include "common/time_util.h"
+#include "engined/daemon/container_config.h"
 #include "engined/daemon/restart_policy.h"
 
 namespace berth::engined {
@@ -35,15 +36,6 @@ std::string NetworkMode(const Container& c) {
   return mode.empty() || mode == "default" ? "bridge" : mode;
 }
 
-nlohmann::json PublicMounts(const Container& c) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& m : c.mounts) {
-    nlohmann::json pub = m;
-    pub.erase("Spec");  // the OCI mount behind it is ours, not docker's
-    out.push_back(pub);
-  }
-  return out;
-}
 
 nlohmann::json Labels(const Container& c) {
   auto it = c.config.find("Labels");
@@ -128,7 +120,7 @@ nlohmann::json ContainerInspectJson(const Container& c, const std::vector<std::s
       {"ExecIDs", exec_ids.empty() ? nlohmann::json(nullptr) : nlohmann::json(exec_ids)},
       {"HostConfig", c.host_config},
       {"GraphDriver", {{"Name", "overlay2"}, {"Data", nullptr}}},
-      {"Mounts", PublicMounts(c)},
+      {"Mounts", ApiMounts(c)},
       {"Config", c.config},
       {"NetworkSettings",
        {{"Bridge", ""},
@@ -172,7 +164,7 @@ nlohmann::json ContainerSummaryJson(const Container& c) {
       {"Status", ContainerStatusText(c.state, RealtimeNow().tv_sec)},
       {"HostConfig", {{"NetworkMode", NetworkMode(c)}}},
       {"NetworkSettings", {{"Networks", nlohmann::json::object()}}},
-      {"Mounts", PublicMounts(c)},
+      {"Mounts", ApiMounts(c)},
   };
 }
 

@@ -28,7 +28,10 @@
 
 namespace berth::engined {
 
+namespace volumes {
 class VolumeStore;
+}  // namespace volumes
+using volumes::VolumeStore;
 
 struct ManagerOptions {
   std::string data_root;

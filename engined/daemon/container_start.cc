@@ -79,6 +79,7 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
   {
     BERTH_ASSIGN_OR_RETURN(RootfsMount rootfs,
                            RootfsMount::Mount(containerd_, id, JoinPath(dir, "rootfs-setup")));
+    BERTH_RETURN_IF_ERROR(PopulateContainerVolumes(c, rootfs.path()));
     SpecContext context{rootfs.path(), options_.init_path, options_.default_ulimits};
     BERTH_ASSIGN_OR_RETURN(spec, BuildContainerSpec(c, context));
   }  // unmounted here: the shim mounts the snapshot for the task
