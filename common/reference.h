@@ -18,10 +18,10 @@ inline constexpr char kDefaultDomain[] = "docker.io";
 inline constexpr char kDefaultTag[] = "latest";
 
 struct Reference {
-  std::string domain;      // "docker.io", "localhost:5000", "[::1]:5000"
-  std::string path;        // "library/busybox"
-  std::string tag;         // empty only when a digest is given without a tag
-  std::string digest;      // "sha256:<64 hex>"; empty unless "@sha256:..." was given
+  std::string domain;  // "docker.io", "localhost:5000", "[::1]:5000"
+  std::string path;    // "library/busybox"
+  std::string tag;     // empty only when a digest is given without a tag
+  std::string digest;  // "sha256:<64 hex>"; empty unless "@sha256:..." was given
 
   // InvalidArgument naming the text and the problem ("repository name must
   // be lowercase", "invalid tag", ...).

@@ -165,9 +165,10 @@ absl::Status ApplyChanges(const std::vector<std::string>& changes, nlohmann::jso
     } else if (instruction == "STOPSIGNAL") {
       config["StopSignal"] = arg;
     } else {
-      return bad(fmt::format("{} is not a supported instruction (CMD, ENTRYPOINT, ENV, EXPOSE, "
-                             "LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)",
-                             instruction));
+      return bad(
+          fmt::format("{} is not a supported instruction (CMD, ENTRYPOINT, ENV, EXPOSE, "
+                      "LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)",
+                      instruction));
     }
   }
   return absl::OkStatus();

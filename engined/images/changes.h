@@ -4,10 +4,9 @@
 // "config" object (docker's container.Config JSON names: Cmd, Env, ...).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -16,7 +16,9 @@ constexpr size_t kChunk = 1 << 20;
 
 class Hasher {
  public:
-  Hasher() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+  Hasher() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
   void Update(const void* p, size_t n) { EVP_DigestUpdate(ctx_.get(), p, n); }
   std::string Digest() {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -128,14 +130,16 @@ absl::StatusOr<ctrpb::Descriptor> WriteBlob(ContainerdClient& client, const std:
   return d;
 }
 
-absl::StatusOr<ScopedLease> ScopedLease::Create(ContainerdClient& client, std::string_view purpose) {
+absl::StatusOr<ScopedLease> ScopedLease::Create(ContainerdClient& client,
+                                                std::string_view purpose) {
   std::random_device rd;
   std::string id = fmt::format("berthd-{}-{:08x}{:08x}", purpose, rd(), rd());
   ctrpb::CreateLeaseRequest req;
   req.set_id(id);
   ctrpb::CreateLeaseResponse resp;
   grpc::Status s = client.leases().Create(client.Ctx(std::chrono::seconds(30)).get(), req, &resp);
-  if (!s.ok()) return WithContext(grpcutil::FromGrpc(s), "create lease for " + std::string(purpose));
+  if (!s.ok())
+    return WithContext(grpcutil::FromGrpc(s), "create lease for " + std::string(purpose));
   return ScopedLease(client, id);
 }
 

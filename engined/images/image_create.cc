@@ -70,12 +70,13 @@ absl::StatusOr<std::string> ImageService::CreateImageFromLayer(const NewImageOpt
   std::string config_text = config.dump();
   BERTH_ASSIGN_OR_RETURN(ctrpb::Descriptor config_desc,
                          WriteBlob(client_, lease.id(), kMediaTypeConfig, config_text));
-  nlohmann::json manifest = {
-      {"schemaVersion", 2},
-      {"mediaType", kMediaTypeManifest},
-      {"config",
-       {{"mediaType", kMediaTypeConfig}, {"digest", config_desc.digest()}, {"size", config_desc.size()}}},
-      {"layers", manifest_layers}};
+  nlohmann::json manifest = {{"schemaVersion", 2},
+                             {"mediaType", kMediaTypeManifest},
+                             {"config",
+                              {{"mediaType", kMediaTypeConfig},
+                               {"digest", config_desc.digest()},
+                               {"size", config_desc.size()}}},
+                             {"layers", manifest_layers}};
   // The manifest holds its config and layers for the collector.
   std::map<std::string, std::string> labels = {
       {"containerd.io/gc.ref.content.config", config_desc.digest()}};
@@ -83,8 +84,9 @@ absl::StatusOr<std::string> ImageService::CreateImageFromLayer(const NewImageOpt
     labels["containerd.io/gc.ref.content.l." + std::to_string(i)] =
         manifest_layers[i].value("digest", "");
   }
-  BERTH_ASSIGN_OR_RETURN(ctrpb::Descriptor manifest_desc,
-                         WriteBlob(client_, lease.id(), kMediaTypeManifest, manifest.dump(), labels));
+  BERTH_ASSIGN_OR_RETURN(
+      ctrpb::Descriptor manifest_desc,
+      WriteBlob(client_, lease.id(), kMediaTypeManifest, manifest.dump(), labels));
   if (ref) {
     BERTH_ASSIGN_OR_RETURN(std::vector<Record> records, Records());
     for (const Record& r : records) {  // the name's old image may become dangling
@@ -109,16 +111,17 @@ absl::StatusOr<std::string> ImageService::Import(std::string_view rootfs_tar,
   if (!repo.empty()) {
     std::string text = tag.empty() ? repo : repo + ":" + tag;
     absl::StatusOr<Reference> ref = Reference::Parse(text);
-    if (!ref.ok()) return InvalidArgumentf("import: invalid repository \"{}\": {}", text,
-                                           ToStd(ref.status().message()));
+    if (!ref.ok())
+      return InvalidArgumentf("import: invalid repository \"{}\": {}", text,
+                              ToStd(ref.status().message()));
     options.reference = ref->String();
   }
   bool gzip = false;
   BERTH_ASSIGN_OR_RETURN(std::string diff_id, UncompressedDigest(rootfs_tar, &gzip));
   BERTH_ASSIGN_OR_RETURN(ScopedLease lease, ScopedLease::Create(client_, "import"));
-  BERTH_ASSIGN_OR_RETURN(ctrpb::Descriptor blob,
-                         WriteBlob(client_, lease.id(), gzip ? kMediaTypeLayerGzip : kMediaTypeLayer,
-                                   rootfs_tar));
+  BERTH_ASSIGN_OR_RETURN(
+      ctrpb::Descriptor blob,
+      WriteBlob(client_, lease.id(), gzip ? kMediaTypeLayerGzip : kMediaTypeLayer, rootfs_tar));
   options.layer = NewLayer{blob, diff_id};
   options.comment = message.empty() ? "Imported from -" : message;
   options.created_by = "";

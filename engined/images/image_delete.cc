@@ -78,7 +78,8 @@ absl::StatusOr<nlohmann::json> ImageService::Delete(const std::string& ref, bool
 }
 
 absl::StatusOr<nlohmann::json> ImageService::Prune(const std::string& filters_json) {
-  BERTH_ASSIGN_OR_RETURN(Filters filters, ParseFilters(filters_json, {"dangling", "label", "until"}));
+  BERTH_ASSIGN_OR_RETURN(Filters filters,
+                         ParseFilters(filters_json, {"dangling", "label", "until"}));
   bool dangling_only = true;
   for (const std::string& v : filters["dangling"]) {
     BERTH_ASSIGN_OR_RETURN(dangling_only, ParseBoolFilter("dangling", v));

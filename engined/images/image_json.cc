@@ -38,16 +38,18 @@ nlohmann::json Summary(const ResolvedImage& img, bool digests) {
           {"Containers", -1}};
 }
 
-bool Dangling(const ResolvedImage& img) { return img.repo_tags.empty() && img.repo_digests.empty(); }
+bool Dangling(const ResolvedImage& img) {
+  return img.repo_tags.empty() && img.repo_digests.empty();
+}
 
 }  // namespace
 
 absl::StatusOr<nlohmann::json> ImageService::List(bool all, const std::string& filters_json,
                                                   bool digests) {
   (void)all;  // no intermediate images exist without the legacy builder
-  BERTH_ASSIGN_OR_RETURN(Filters filters,
-                         ParseFilters(filters_json, {"dangling", "label", "reference", "before",
-                                                     "since", "until"}));
+  BERTH_ASSIGN_OR_RETURN(
+      Filters filters,
+      ParseFilters(filters_json, {"dangling", "label", "reference", "before", "since", "until"}));
   BERTH_ASSIGN_OR_RETURN(std::vector<Record> records, Records());
   std::optional<bool> dangling;
   for (const std::string& v : filters["dangling"]) {
@@ -97,26 +99,25 @@ absl::StatusOr<nlohmann::json> ImageService::Inspect(const std::string& ref) {
   const nlohmann::json& c = img.config;
   nlohmann::json layers = nlohmann::json::array();
   for (const std::string& d : img.diff_ids) layers.push_back(d);
-  return nlohmann::json{
-      {"Id", img.id},
-      {"RepoTags", img.repo_tags},
-      {"RepoDigests", img.repo_digests},
-      {"Parent", c.value("parent", "")},
-      {"Comment", c.value("comment", "")},
-      {"Created", c.value("created", "")},
-      {"Container", c.value("container", "")},
-      {"ContainerConfig", c.value("container_config", nlohmann::json::object())},
-      {"DockerVersion", c.value("docker_version", "")},
-      {"Author", c.value("author", "")},
-      {"Config", c.value("config", nlohmann::json::object())},
-      {"Architecture", c.value("architecture", "")},
-      {"Variant", c.value("variant", "")},
-      {"Os", c.value("os", "")},
-      {"Size", img.size},
-      {"VirtualSize", img.size},
-      {"GraphDriver", {{"Name", "overlay2"}, {"Data", nlohmann::json::object()}}},
-      {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
-      {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
+  return nlohmann::json{{"Id", img.id},
+                        {"RepoTags", img.repo_tags},
+                        {"RepoDigests", img.repo_digests},
+                        {"Parent", c.value("parent", "")},
+                        {"Comment", c.value("comment", "")},
+                        {"Created", c.value("created", "")},
+                        {"Container", c.value("container", "")},
+                        {"ContainerConfig", c.value("container_config", nlohmann::json::object())},
+                        {"DockerVersion", c.value("docker_version", "")},
+                        {"Author", c.value("author", "")},
+                        {"Config", c.value("config", nlohmann::json::object())},
+                        {"Architecture", c.value("architecture", "")},
+                        {"Variant", c.value("variant", "")},
+                        {"Os", c.value("os", "")},
+                        {"Size", img.size},
+                        {"VirtualSize", img.size},
+                        {"GraphDriver", {{"Name", "overlay2"}, {"Data", nlohmann::json::object()}}},
+                        {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
+                        {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
 }
 
 absl::StatusOr<nlohmann::json> ImageService::History(const std::string& ref) {
@@ -137,8 +138,12 @@ absl::StatusOr<nlohmann::json> ImageService::History(const std::string& ref) {
   }
   if (out.empty()) {  // no history recorded: one entry per layer
     for (const nlohmann::json& l : layers) {
-      out.push_back({{"Id", "<missing>"}, {"Created", img.created}, {"CreatedBy", ""},
-                     {"Tags", nullptr}, {"Size", l.value("size", int64_t{0})}, {"Comment", ""}});
+      out.push_back({{"Id", "<missing>"},
+                     {"Created", img.created},
+                     {"CreatedBy", ""},
+                     {"Tags", nullptr},
+                     {"Size", l.value("size", int64_t{0})},
+                     {"Comment", ""}});
     }
   }
   std::reverse(out.begin(), out.end());  // newest first

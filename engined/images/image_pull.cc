@@ -66,7 +66,7 @@ absl::Status ImageService::PullOne(const PullOptions& options, const MessageSink
     if (!*streamed) {
       *streamed = true;
       alive = sink(StatusMessage(
-          "Pulling from " + (ref.domain == "docker.io" ? ref.path : ref.Name()),
+          "Pulling from " + ref.path,  // the path within the registry, as docker shows
           ref.digest.empty() ? ref.tag : ref.digest));
     }
     if (alive) alive = sink(m);
@@ -126,9 +126,9 @@ absl::Status ImageService::PullOne(const PullOptions& options, const MessageSink
 }
 
 absl::Status ImageService::Push(const PushOptions& options, const MessageSink& sink) {
-  BERTH_ASSIGN_OR_RETURN(Reference ref,
-                         Reference::Parse(options.tag.empty() ? options.image
-                                                              : options.image + ":" + options.tag));
+  BERTH_ASSIGN_OR_RETURN(
+      Reference ref,
+      Reference::Parse(options.tag.empty() ? options.image : options.image + ":" + options.tag));
   std::vector<std::string> names;
   size_t colon = options.image.rfind(':');
   size_t slash = options.image.rfind('/');
@@ -204,8 +204,8 @@ absl::Status ImageService::PushTag(const std::string& name,
   if (!alive) return absl::CancelledError("push: the client went away");
   if (!status.ok()) return WithContext(grpcutil::FromGrpc(status), "push " + ref.Familiar());
   std::string tag = ref.tag;
-  sink(StatusMessage(fmt::format("{}: digest: {} size: {}", tag, img.target.digest(),
-                                 img.target.size())));
+  sink(StatusMessage(
+      fmt::format("{}: digest: {} size: {}", tag, img.target.digest(), img.target.size())));
   sink({{"progressDetail", nlohmann::json::object()},
         {"aux", {{"Tag", tag}, {"Digest", img.target.digest()}, {"Size", img.target.size()}}}});
   return absl::OkStatus();

@@ -69,8 +69,7 @@ void AddImageRoutes(http::Router& router, ImageService& images) {
   router.Add("GET", "/images/json", [s](Request& r, ResponseWriter& w) {
     Reply(w, s->List(r.QueryBool("all"), r.Query("filters"), r.QueryBool("digests")));
   });
-  router.Add("POST", "/images/create",
-             [s](Request& r, ResponseWriter& w) { Create(*s, r, w); });
+  router.Add("POST", "/images/create", [s](Request& r, ResponseWriter& w) { Create(*s, r, w); });
   router.Add("POST", "/images/load", [s](Request& r, ResponseWriter& w) {
     Finish(w, s->Load(r.body, r.QueryBool("quiet"), StreamSink(w)));
   });

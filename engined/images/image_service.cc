@@ -113,8 +113,8 @@ absl::StatusOr<std::shared_ptr<const ImageService::TargetData>> ImageService::Lo
 absl::StatusOr<std::vector<ImageService::Record>> ImageService::Records() {
   ctrpb::ListImagesRequest request;
   ctrpb::ListImagesResponse response;
-  grpc::Status s = client_.images().List(client_.Ctx(std::chrono::seconds(60)).get(), request,
-                                         &response);
+  grpc::Status s =
+      client_.images().List(client_.Ctx(std::chrono::seconds(60)).get(), request, &response);
   if (!s.ok()) return WithContext(grpcutil::FromGrpc(s), "list images");
   std::vector<Record> out;
   for (const ctrpb::Image& image : response.images()) {
@@ -218,8 +218,8 @@ absl::Status ImageService::DeleteRecord(const std::string& name) {
   ctrpb::DeleteImageRequest request;
   request.set_name(name);
   google::protobuf::Empty empty;
-  grpc::Status s = client_.images().Delete(client_.Ctx(std::chrono::seconds(60)).get(), request,
-                                           &empty);
+  grpc::Status s =
+      client_.images().Delete(client_.Ctx(std::chrono::seconds(60)).get(), request, &empty);
   if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) {
     return WithContext(grpcutil::FromGrpc(s), "delete image " + name);
   }
@@ -231,8 +231,8 @@ absl::Status ImageService::CreateRecord(const std::string& name, const ctrpb::De
   create.mutable_image()->set_name(name);
   *create.mutable_image()->mutable_target() = target;
   ctrpb::CreateImageResponse created;
-  grpc::Status s = client_.images().Create(client_.Ctx(std::chrono::seconds(60)).get(), create,
-                                           &created);
+  grpc::Status s =
+      client_.images().Create(client_.Ctx(std::chrono::seconds(60)).get(), create, &created);
   if (s.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
     ctrpb::UpdateImageRequest update;
     *update.mutable_image() = create.image();

@@ -17,12 +17,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "engined/containerd_client/containerd_client.h"
@@ -73,15 +72,15 @@ struct NewLayer {
 };
 
 struct NewImageOptions {
-  std::string parent;              // image ref/ID whose layers and config come first; or empty
-  std::optional<NewLayer> layer;   // the layer on top (none: the parent's layers only)
-  nlohmann::json config;           // docker Config fields overriding the parent's (commit body)
+  std::string parent;                // image ref/ID whose layers and config come first; or empty
+  std::optional<NewLayer> layer;     // the layer on top (none: the parent's layers only)
+  nlohmann::json config;             // docker Config fields overriding the parent's (commit body)
   std::vector<std::string> changes;  // Dockerfile instructions (CMD, ENV, ...)
   std::string comment;
   std::string author;
-  std::string created_by;          // the history entry's
-  std::string container;           // the committed container's id, if any
-  std::string reference;           // "repo:tag"; empty: a dangling image
+  std::string created_by;  // the history entry's
+  std::string container;   // the committed container's id, if any
+  std::string reference;   // "repo:tag"; empty: a dangling image
 };
 
 class ImageService {

@@ -25,7 +25,8 @@ std::string ProgressBar(int64_t current, int64_t total) {
     std::snprintf(buf, sizeof(buf), "%8s", HumanSize(static_cast<double>(current)).c_str());
     return buf;
   }
-  int percentage = static_cast<int>(static_cast<double>(current) / static_cast<double>(total) * 100) / 2;
+  int percentage =
+      static_cast<int>(static_cast<double>(current) / static_cast<double>(total) * 100) / 2;
   percentage = std::clamp(percentage, 0, 50);
   std::string bar = "[" + std::string(static_cast<size_t>(percentage), '=') + ">" +
                     std::string(static_cast<size_t>(50 - percentage), ' ') + "] ";

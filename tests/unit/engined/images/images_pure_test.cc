@@ -27,11 +27,12 @@ TEST_CASE("HumanSize and ProgressBar match docker's", "[images]") {
 
 TEST_CASE("ApplyChanges sets docker Config fields", "[images]") {
   nlohmann::json c = {{"Env", {"PATH=/bin"}}};
-  REQUIRE(ApplyChanges({"CMD [\"sh\",\"-c\",\"true\"]", "ENTRYPOINT echo hi", "ENV A=1 B=\"two words\"",
-                        "ENV PATH /usr/bin", "EXPOSE 80 53/udp", "LABEL k=v", "USER nobody",
-                        "WORKDIR /w", "VOLUME [\"/data\"]", "STOPSIGNAL SIGINT"},
-                       c)
-              .ok());
+  REQUIRE(
+      ApplyChanges({"CMD [\"sh\",\"-c\",\"true\"]", "ENTRYPOINT echo hi", "ENV A=1 B=\"two words\"",
+                    "ENV PATH /usr/bin", "EXPOSE 80 53/udp", "LABEL k=v", "USER nobody",
+                    "WORKDIR /w", "VOLUME [\"/data\"]", "STOPSIGNAL SIGINT"},
+                   c)
+          .ok());
   CHECK(c["Cmd"] == nlohmann::json({"sh", "-c", "true"}));
   CHECK(c["Entrypoint"] == nlohmann::json({"/bin/sh", "-c", "echo hi"}));
   CHECK(c["Env"] == nlohmann::json({"PATH=/usr/bin", "A=1", "B=two words"}));
@@ -49,8 +50,8 @@ TEST_CASE("ApplyChanges sets docker Config fields", "[images]") {
 }
 
 TEST_CASE("ParseFilters takes both forms and refuses unknown keys", "[images]") {
-  absl::StatusOr<Filters> f = ParseFilters(R"({"dangling":{"true":true},"label":["a=b"]})",
-                                           {"dangling", "label"});
+  absl::StatusOr<Filters> f =
+      ParseFilters(R"({"dangling":{"true":true},"label":["a=b"]})", {"dangling", "label"});
   REQUIRE(f.ok());
   CHECK((*f)["dangling"] == std::vector<std::string>{"true"});
   CHECK((*f)["label"] == std::vector<std::string>{"a=b"});
