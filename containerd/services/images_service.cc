@@ -108,6 +108,21 @@ void ToProto(const registry::Progress& p, pb::BlobProgress* out) {
   out->set_done(p.done);
 }
 
+// The daemon's registry options with a call's own credentials (docker's
+// X-Registry-Auth) in place of its credentials file.
+registry::ClientOptions WithAuth(registry::ClientOptions options, const pb::RegistryAuth* auth) {
+  if (auth == nullptr) return options;
+  registry::Credentials creds;
+  creds.username = auth->username();
+  creds.password = auth->password();
+  if (creds.password.empty() && !auth->identity_token().empty()) {
+    creds.username = "<token>";
+    creds.password = auth->identity_token();
+  }
+  if (!creds.username.empty() || !creds.password.empty()) options.credentials = creds;
+  return options;
+}
+
 }  // namespace
 
 grpc::Status ImagesService::Get(grpc::ServerContext* context, const pb::GetImageRequest* request,
@@ -233,7 +248,7 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context, const pb::PullIma
     };
     options.on_layer = [&](const content::Digest& d) { gate.Ready(d); };
   }
-  registry::Client client(registry_);
+  registry::Client client(WithAuth(registry_, request->has_auth() ? &request->auth() : nullptr));
   absl::StatusOr<registry::PullResult> pulled = client.Pull(*ref, *leased, options);
   if (!pulled.ok()) gate.Fail(absl::CancelledError("the pull failed"));
   if (unpacker.joinable()) unpacker.join();
@@ -280,7 +295,7 @@ grpc::Status ImagesService::Push(grpc::ServerContext* context, const pb::PushIma
   target.media_type = image->target.media_type;
   target.digest = image->target.digest;
   target.size = image->target.size;
-  registry::Client client(registry_);
+  registry::Client client(WithAuth(registry_, request->has_auth() ? &request->auth() : nullptr));
   return ToGrpc(
       WithContext(client.Push(*ref, *content_, target, options), "push " + ref->String()));
 }

@@ -197,7 +197,7 @@ absl::StatusOr<Descriptor> Client::Resolve(const Reference& ref) {
     std::string type(
         TrimSpace(r.Header("content-type").substr(0, r.Header("content-type").find(';'))));
     std::optional<int64_t> size = ParseInt64(r.Header("content-length"));
-    if (!ref.digest.empty()) digest = ref.digest.str();
+    if (!ref.digest.empty()) digest = ref.digest;
     if (!digest.empty() && size && (IsIndexType(type) || IsManifestType(type))) {
       absl::StatusOr<content::Digest> parsed = content::Digest::Parse(digest);
       if (parsed.ok()) {
@@ -214,7 +214,7 @@ absl::StatusOr<Descriptor> Client::Resolve(const Reference& ref) {
   BERTH_ASSIGN_OR_RETURN(r, Send(host, {PullScope(ref)}, req));
   if (!Is2xx(r.status)) return ResponseError(r, "manifest " + ref.String(), host);
   d.digest = content::Digest::Of(r.body);
-  if (!ref.digest.empty() && d.digest != ref.digest) {
+  if (!ref.digest.empty() && d.digest.str() != ref.digest) {
     return Errorf(absl::StatusCode::kDataLoss, "manifest {}: content has digest {}", ref.String(),
                   d.digest.str());
   }
@@ -411,7 +411,11 @@ absl::Status Client::PushBlob(const Reference& ref, const Descriptor& desc,
   head.method = "HEAD";
   head.url = BaseUrl(ref) + "/blobs/" + desc.digest.str();
   BERTH_ASSIGN_OR_RETURN(HttpResponse r, Send(host, scopes, head));
-  if (Is2xx(r.status)) return report(desc.size, true);
+  // resumed_from == total tells the caller the registry already had the blob.
+  if (Is2xx(r.status)) {
+    p.resumed_from = desc.size;
+    return report(desc.size, true);
+  }
   if (r.status != 404) return ResponseError(r, what, host);
 
   HttpRequest start;
@@ -423,7 +427,10 @@ absl::Status Client::PushBlob(const Reference& ref, const Descriptor& desc,
     scopes.push_back("repository:" + options.mount_from + ":pull");
   }
   BERTH_ASSIGN_OR_RETURN(r, Send(host, scopes, start));
-  if (r.status == 201) return report(desc.size, true);  // mounted
+  if (r.status == 201) {  // mounted: the registry had it in another repository
+    p.resumed_from = desc.size;
+    return report(desc.size, true);
+  }
   if (r.status != 202) return ResponseError(r, "upload " + what, host);
   std::string location = r.Header("location");
   if (location.empty())

@@ -32,9 +32,13 @@
 #include "containerd/core/registry/auth.h"
 #include "containerd/core/registry/http.h"
 #include "containerd/core/registry/manifest.h"
-#include "containerd/core/registry/reference.h"
+#include "common/reference.h"
 
 namespace berth::containerd::registry {
+
+// Shared with berthd.
+using ::berth::Reference;
+using ::berth::RegistryHostFor;
 
 struct ClientOptions {
   HttpOptions http;

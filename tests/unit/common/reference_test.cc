@@ -1,4 +1,4 @@
-#include "containerd/core/registry/reference.h"
+#include "common/reference.h"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -6,7 +6,7 @@
 #include "common/strings.h"
 #include "tests/testutil/status_testing.h"
 
-namespace berth::containerd::registry {
+namespace berth {
 namespace {
 
 using testing::ValueOrFail;
@@ -89,4 +89,4 @@ TEST_CASE("registry reference: rejects invalid references naming the problem",
 }
 
 }  // namespace
-}  // namespace berth::containerd::registry
+}  // namespace berth

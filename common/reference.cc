@@ -1,4 +1,4 @@
-#include "containerd/core/registry/reference.h"
+#include "common/reference.h"
 
 #include <string>
 #include <string_view>
@@ -6,7 +6,7 @@
 #include "common/status.h"
 #include "common/strings.h"
 
-namespace berth::containerd::registry {
+namespace berth {
 namespace {
 
 constexpr size_t kMaxNameLength = 255;
@@ -90,6 +90,14 @@ bool HasUpper(std::string_view s) {
 
 }  // namespace
 
+bool IsSha256Digest(std::string_view text) {
+  if (text.size() != 71 || !text.starts_with("sha256:")) return false;
+  for (char c : text.substr(7)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 std::string RegistryHostFor(std::string_view domain) {
   if (domain == kDefaultDomain) return "registry-1.docker.io";
   return std::string(domain);
@@ -106,9 +114,13 @@ absl::StatusOr<Reference> Reference::Parse(std::string_view text) {
   std::string_view rest = text;
   // The digest: everything after '@'.
   if (size_t at = rest.find('@'); at != std::string_view::npos) {
-    absl::StatusOr<content::Digest> d = content::Digest::Parse(rest.substr(at + 1));
-    if (!d.ok()) return invalid(fmt::format("invalid digest: {}", ToStd(d.status().message())));
-    ref.digest = *d;
+    std::string_view d = rest.substr(at + 1);
+    if (!IsSha256Digest(d)) {
+      return invalid(d.starts_with("sha256:") || d.find(':') == std::string_view::npos
+                         ? "invalid digest: want sha256:<64 lowercase hex digits>"
+                         : "invalid digest: only sha256 is supported");
+    }
+    ref.digest = std::string(d);
     rest = rest.substr(0, at);
   }
   // The tag: after the last ':' that comes after the last '/'.
@@ -158,7 +170,7 @@ absl::StatusOr<Reference> Reference::Parse(std::string_view text) {
 std::string Reference::String() const {
   std::string s = Name();
   if (!tag.empty()) s += ":" + tag;
-  if (!digest.empty()) s += "@" + digest.str();
+  if (!digest.empty()) s += "@" + digest;
   return s;
 }
 
@@ -171,8 +183,8 @@ std::string Reference::Familiar() const {
     }
   }
   if (!tag.empty()) name += ":" + tag;
-  if (!digest.empty()) name += "@" + digest.str();
+  if (!digest.empty()) name += "@" + digest;
   return name;
 }
 
-}  // namespace berth::containerd::registry
+}  // namespace berth

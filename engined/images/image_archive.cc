@@ -1,0 +1,76 @@
+// docker load / save: tarballs through containerd's Images.Import and
+// Images.Export (docker-save format out; docker-save or OCI in).
+#include "common/grpc/status_convert.h"
+#include "common/reference.h"
+#include "common/status.h"
+#include "engined/images/image_service.h"
+
+namespace berth::engined::images {
+namespace {
+constexpr size_t kChunk = 1 << 20;
+}  // namespace
+
+absl::Status ImageService::Load(std::string_view tarball, bool quiet, const MessageSink& sink) {
+  (void)quiet;  // no progress is shown either way; the "Loaded image" lines always are
+  std::unique_ptr<grpc::ClientContext> ctx = client_.Ctx();
+  ctrpb::ImportImageResponse response;
+  auto writer = client_.images().Import(ctx.get(), &response);
+  ctrpb::ImportImageRequest chunk;
+  bool ok = true;
+  for (size_t off = 0; ok && (off < tarball.size() || off == 0); off += kChunk) {
+    chunk.set_data(std::string(tarball.substr(off, kChunk)));
+    ok = writer->Write(chunk);
+    if (tarball.empty()) break;
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  if (!s.ok()) return WithContext(grpcutil::FromGrpc(s), "load");
+  if (response.images().empty()) return InvalidArgumentf("load: the archive names no image");
+  for (const ctrpb::Image& image : response.images()) {
+    // Archives carry familiar names ("busybox:latest"); berthd's records
+    // use the normalized ones.
+    std::string name = image.name();
+    absl::StatusOr<Reference> ref = Reference::Parse(name);
+    if (ref.ok() && ref->String() != name) {
+      BERTH_RETURN_IF_ERROR(CreateRecord(ref->String(), image.target()));
+      BERTH_RETURN_IF_ERROR(DeleteRecord(name));
+      name = ref->String();
+    }
+    BERTH_ASSIGN_OR_RETURN(ResolvedImage img, Resolve(name));
+    BERTH_RETURN_IF_ERROR(EnsureUnpacked(img).status());
+    std::string familiar = FamiliarName(name);
+    sink(StreamMessage(familiar.empty() ? "Loaded image ID: " + img.id + "\n"
+                                        : "Loaded image: " + familiar + "\n"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ImageService::Save(const std::vector<std::string>& refs,
+                                const std::function<bool(std::string_view)>& out) {
+  ctrpb::ExportImageRequest request;
+  request.set_format(ctrpb::ARCHIVE_FORMAT_DOCKER);
+  request.set_platform("linux/amd64");
+  BERTH_ASSIGN_OR_RETURN(std::vector<Record> records, Records());
+  for (const std::string& r : refs) {
+    BERTH_ASSIGN_OR_RETURN(ResolvedImage img, ResolveIn(records, r));
+    absl::StatusOr<Reference> parsed = Reference::Parse(r);
+    if (parsed.ok() && parsed->String() == img.name) {
+      request.add_names(img.name);
+    } else {  // by ID: every name it has
+      for (const std::string& n : img.names) request.add_names(n);
+    }
+  }
+  if (request.names().empty()) return InvalidArgumentf("save: no image named");
+  std::unique_ptr<grpc::ClientContext> ctx = client_.Ctx();
+  auto reader = client_.images().Export(ctx.get(), request);
+  ctrpb::ExportImageResponse chunk;
+  bool alive = true;
+  while (alive && reader->Read(&chunk)) alive = out(chunk.data());
+  if (!alive) ctx->TryCancel();
+  grpc::Status s = reader->Finish();
+  if (!alive) return absl::CancelledError("save: the client went away");
+  if (!s.ok()) return WithContext(grpcutil::FromGrpc(s), "save");
+  return absl::OkStatus();
+}
+
+}  // namespace berth::engined::images
