@@ -142,7 +142,7 @@ absl::StatusOr<Volume> VolumeStore::Create(const VolumeCreateOptions& options) {
     } while (volumes_.count(name));
     labels.emplace(kAnonymousLabel, "");
   } else {
-    BERTH_RETURN_IF_ERROR(ValidateVolumeName(name));
+    BERTH_RETURN_IF_ERROR(WithContext(ValidateVolumeName(name), "create " + name));
     auto it = volumes_.find(name);
     if (it != volumes_.end()) {
       if (it->second.volume.driver != driver) {
