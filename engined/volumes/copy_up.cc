@@ -20,7 +20,8 @@ namespace {
 // Opens `path` below `root_fd` with every symlink resolved as if root_fd
 // were "/" (openat2 RESOLVE_IN_ROOT), so nothing outside the rootfs is
 // reached. Without openat2 we refuse symlinks on the way instead.
-absl::StatusOr<UniqueFd> OpenInRoot(int root_fd, const std::string& path, const std::string& display) {
+absl::StatusOr<UniqueFd> OpenInRoot(int root_fd, const std::string& path,
+                                    const std::string& display) {
   size_t first = path.find_first_not_of('/');
   std::string rel = first == std::string::npos ? std::string(".") : path.substr(first);
   struct open_how how = {};
@@ -35,7 +36,8 @@ absl::StatusOr<UniqueFd> OpenInRoot(int root_fd, const std::string& path, const 
   size_t start = 0;
   while (start <= rel.size()) {
     size_t slash = rel.find('/', start);
-    std::string part = rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string part =
+        rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     start = slash == std::string::npos ? rel.size() + 1 : slash + 1;
     if (part.empty() || part == ".") continue;
     if (part == "..") return InvalidArgumentf("open {}: path leaves the rootfs", display);
@@ -133,7 +135,8 @@ absl::Status CopyEntry(int src_dir, int dst_dir, const char* name, const std::st
   if (S_ISREG(st.st_mode)) {
     UniqueFd src(::openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!src) return ErrnoErrorf(errno, "open {}", display);
-    UniqueFd dst(::openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd dst(
+        ::openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!dst) return ErrnoErrorf(errno, "create copy of {}", display);
     BERTH_RETURN_IF_ERROR(CopyFileData(src.get(), dst.get(), display));
     CopyXattrs(src.get(), dst.get());
@@ -144,8 +147,10 @@ absl::Status CopyEntry(int src_dir, int dst_dir, const char* name, const std::st
     ssize_t n = ::readlinkat(src_dir, name, target.data(), target.size());
     if (n < 0) return ErrnoErrorf(errno, "readlink {}", display);
     std::string link(target.data(), static_cast<size_t>(n));
-    if (::symlinkat(link.c_str(), dst_dir, name) < 0) return ErrnoErrorf(errno, "symlink {}", display);
-    if (::fchownat(dst_dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM) {
+    if (::symlinkat(link.c_str(), dst_dir, name) < 0)
+      return ErrnoErrorf(errno, "symlink {}", display);
+    if (::fchownat(dst_dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+        errno != EPERM) {
       return ErrnoErrorf(errno, "chown {}", display);
     }
     struct timespec times[2] = {st.st_atim, st.st_mtim};
@@ -227,9 +232,9 @@ absl::Status CopyImageContent(const std::string& rootfs, const std::string& dest
     ::closedir(d);
     if (!empty) return absl::OkStatus();  // a used volume keeps its content
   }
-  BERTH_RETURN_IF_ERROR(WithContext(CopyTree(src.get(), dst.get(), display),
-                                    fmt::format("copy image content of {} into {}", destination,
-                                                volume_data_dir)));
+  BERTH_RETURN_IF_ERROR(
+      WithContext(CopyTree(src.get(), dst.get(), display),
+                  fmt::format("copy image content of {} into {}", destination, volume_data_dir)));
   CopyXattrs(src.get(), dst.get());
   return ApplyMetadata(dst.get(), st, volume_data_dir);
 }

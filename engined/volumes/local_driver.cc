@@ -19,16 +19,26 @@ struct FlagDef {
 };
 
 constexpr FlagDef kFlags[] = {
-    {"bind", false, MS_BIND},           {"rbind", false, MS_BIND | MS_REC},
-    {"ro", false, MS_RDONLY},           {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},       {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},         {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},       {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS},    {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},     {"noatime", false, MS_NOATIME},
-    {"atime", true, MS_NOATIME},        {"nodiratime", false, MS_NODIRATIME},
-    {"diratime", true, MS_NODIRATIME},  {"relatime", false, MS_RELATIME},
-    {"norelatime", true, MS_RELATIME},  {"strictatime", false, MS_STRICTATIME},
+    {"bind", false, MS_BIND},
+    {"rbind", false, MS_BIND | MS_REC},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
     {"defaults", true, 0},
 };
 
@@ -117,7 +127,8 @@ absl::Status MountLocalVolume(const std::string& name,
   if (mf.flags & MS_BIND) {
     // A bind ignores the other flags on the first call; read-only and
     // friends take a remount, as mount(8) does.
-    if (::mount(device.c_str(), target.c_str(), nullptr, mf.flags & (MS_BIND | MS_REC), nullptr) < 0) {
+    if (::mount(device.c_str(), target.c_str(), nullptr, mf.flags & (MS_BIND | MS_REC), nullptr) <
+        0) {
       return ErrnoErrorf(errno, "mount volume {}: bind {} on {}", name, device, target);
     }
     unsigned long rest = mf.flags & ~(MS_BIND | MS_REC);

@@ -28,13 +28,16 @@ absl::Status CheckNotRoot(const std::string& path) {
 }
 
 absl::Status ValidateSpec(const MountSpec& spec, bool check_bind_source) {
-  auto fail = [&](const absl::Status& s) { return MountConfigError(spec, std::string(s.message())); };
+  auto fail = [&](const absl::Status& s) {
+    return MountConfigError(spec, std::string(s.message()));
+  };
   if (spec.target.empty()) return MountConfigError(spec, "field Target must not be empty");
   if (absl::Status s = CheckNotRoot(spec.target); !s.ok()) return fail(s);
   if (absl::Status s = CheckAbsolute(spec.target); !s.ok()) return fail(s);
   if (spec.type == "bind") {
     if (spec.source.empty()) return MountConfigError(spec, "field Source must not be empty");
-    if (spec.has_bind_options && !spec.propagation.empty() && !IsPropagationMode(spec.propagation)) {
+    if (spec.has_bind_options && !spec.propagation.empty() &&
+        !IsPropagationMode(spec.propagation)) {
       return MountConfigError(spec, "invalid propagation mode: " + spec.propagation);
     }
     if (spec.has_volume_options) {
@@ -54,7 +57,8 @@ absl::Status ValidateSpec(const MountSpec& spec, bool check_bind_source) {
       }
     }
   } else if (spec.type == "volume") {
-    if (spec.has_bind_options) return MountConfigError(spec, "field BindOptions must not be specified");
+    if (spec.has_bind_options)
+      return MountConfigError(spec, "field BindOptions must not be specified");
     if (spec.has_tmpfs_options) {
       return MountConfigError(spec, "field TmpfsOptions must not be specified");
     }
@@ -62,7 +66,8 @@ absl::Status ValidateSpec(const MountSpec& spec, bool check_bind_source) {
       return MountConfigError(spec, "must not set ReadOnly mode when using anonymous volumes");
     }
   } else if (spec.type == "tmpfs") {
-    if (spec.has_bind_options) return MountConfigError(spec, "field BindOptions must not be specified");
+    if (spec.has_bind_options)
+      return MountConfigError(spec, "field BindOptions must not be specified");
     if (spec.has_volume_options) {
       return MountConfigError(spec, "field VolumeOptions must not be specified");
     }

@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "engined/volumes/mount_point.h"
@@ -27,7 +26,7 @@ struct MountSpec {
   bool has_volume_options = false;
   bool no_copy = false;
   std::map<std::string, std::string> labels;
-  std::string driver;  // DriverConfig.Name
+  std::string driver;                                 // DriverConfig.Name
   std::map<std::string, std::string> driver_options;  // DriverConfig.Options
   // TmpfsOptions
   bool has_tmpfs_options = false;

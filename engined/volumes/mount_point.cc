@@ -76,13 +76,20 @@ std::vector<std::string> TmpfsOciOptions(const std::string& data) {
   std::vector<std::string> all = {"noexec", "nosuid", "nodev", "rprivate"};
   for (std::string& o : SplitToStrings(data, ',', /*skip_empty=*/true)) all.push_back(std::move(o));
   // Pairs where the later one cancels the earlier (docker's MergeTmpfsOptions).
-  static const std::map<std::string, std::string> kOpposite = {
-      {"ro", "rw"},       {"rw", "ro"},         {"exec", "noexec"}, {"noexec", "exec"},
-      {"suid", "nosuid"}, {"nosuid", "suid"},   {"dev", "nodev"},   {"nodev", "dev"},
-      {"atime", "noatime"}, {"noatime", "atime"}, {"diratime", "nodiratime"},
-      {"nodiratime", "diratime"}};
+  static const std::map<std::string, std::string> kOpposite = {{"ro", "rw"},
+                                                               {"rw", "ro"},
+                                                               {"exec", "noexec"},
+                                                               {"noexec", "exec"},
+                                                               {"suid", "nosuid"},
+                                                               {"nosuid", "suid"},
+                                                               {"dev", "nodev"},
+                                                               {"nodev", "dev"},
+                                                               {"atime", "noatime"},
+                                                               {"noatime", "atime"},
+                                                               {"diratime", "nodiratime"},
+                                                               {"nodiratime", "diratime"}};
   static const std::vector<std::string> kPropagation = {"private", "rprivate", "shared",
-                                                        "rshared", "slave",   "rslave"};
+                                                        "rshared", "slave",    "rslave"};
   std::vector<std::string> out;
   auto erase_if = [&](auto pred) {
     out.erase(std::remove_if(out.begin(), out.end(), pred), out.end());

@@ -3,10 +3,9 @@
 // (ToRecordJson / FromRecordJson) so a daemon restart keeps them.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 
@@ -21,12 +20,12 @@ struct OciMount {
 };
 
 struct MountPoint {
-  std::string type;  // "bind", "volume" or "tmpfs"
-  std::string name;  // the volume's name (type volume)
+  std::string type;    // "bind", "volume" or "tmpfs"
+  std::string name;    // the volume's name (type volume)
   std::string source;  // host path; empty for tmpfs
   std::string destination;
   std::string driver;  // "local" for volumes
-  std::string mode;  // as written after the second ':' ("ro,z"), "z" for named volumes
+  std::string mode;    // as written after the second ':' ("ro,z"), "z" for named volumes
   bool rw = true;
   std::string propagation;  // binds: "rprivate" unless asked otherwise
   // Internal, kept in the record only.

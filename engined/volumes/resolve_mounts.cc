@@ -76,7 +76,8 @@ nlohmann::json ResolvedMountsToJson(const ResolvedMounts& r) {
   nlohmann::json j = {{"MountPoints", nlohmann::json::array()},
                       {"Tmpfs", nlohmann::json::array()},
                       {"Volumes", r.volumes}};
-  for (const MountPoint& mp : r.mount_points) j["MountPoints"].push_back(MountPointToRecordJson(mp));
+  for (const MountPoint& mp : r.mount_points)
+    j["MountPoints"].push_back(MountPointToRecordJson(mp));
   for (const OciMount& m : r.tmpfs) j["Tmpfs"].push_back(OciMountToJson(m));
   return j;
 }
@@ -110,7 +111,7 @@ absl::StatusOr<ResolvedMounts> ResolveMounts(VolumeStore& store, const MountRequ
                                              const MountPointLookup& volumes_from,
                                              const ResolveOptions& options) {
   std::map<std::string, MountPoint> points;  // by destination
-  std::set<std::string> explicit_dests;  // from Binds and Mounts
+  std::set<std::string> explicit_dests;      // from Binds and Mounts
 
   for (const std::string& tmpfs_dest : [&] {
          std::vector<std::string> keys;
@@ -210,8 +211,8 @@ absl::StatusOr<ResolvedMounts> ResolveMounts(VolumeStore& store, const MountRequ
       out.volumes.push_back(mp.name);
     } else if (mp.type == "bind" && options.create_bind_sources && !PathExists(mp.source)) {
       // docker creates a missing -v host path as a directory.
-      BERTH_RETURN_IF_ERROR(WithContext(MkdirAll(mp.source, 0755),
-                                        fmt::format("create bind source for {}", dest)));
+      BERTH_RETURN_IF_ERROR(
+          WithContext(MkdirAll(mp.source, 0755), fmt::format("create bind source for {}", dest)));
     }
     BuildOciMount(mp);
     out.mount_points.push_back(mp);

@@ -7,10 +7,9 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "engined/volumes/mount_parser.h"
@@ -21,12 +20,12 @@ namespace berth::engined::volumes {
 
 struct MountRequest {
   std::string container_id;
-  std::vector<std::string> binds;  // HostConfig.Binds
-  std::vector<MountSpec> mounts;  // HostConfig.Mounts
+  std::vector<std::string> binds;            // HostConfig.Binds
+  std::vector<MountSpec> mounts;             // HostConfig.Mounts
   std::map<std::string, std::string> tmpfs;  // HostConfig.Tmpfs
-  std::vector<std::string> volumes;  // Config.Volumes keys (image's merged in)
-  std::vector<std::string> volumes_from;  // HostConfig.VolumesFrom
-  std::string volume_driver;  // HostConfig.VolumeDriver
+  std::vector<std::string> volumes;          // Config.Volumes keys (image's merged in)
+  std::vector<std::string> volumes_from;     // HostConfig.VolumesFrom
+  std::string volume_driver;                 // HostConfig.VolumeDriver
 };
 
 // Reads the request's fields from the create body's Config and HostConfig

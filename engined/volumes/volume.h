@@ -22,7 +22,7 @@ struct Volume {
 };
 
 struct VolumeCreateOptions {
-  std::string name;  // empty: an anonymous volume with a random name
+  std::string name;    // empty: an anonymous volume with a random name
   std::string driver;  // empty: local
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> options;

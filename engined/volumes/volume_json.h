@@ -2,9 +2,8 @@
 // volume keeps beside its _data.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "engined/volumes/volume.h"

@@ -56,8 +56,8 @@ void PruneVolumes(VolumeStore& store, http::Request& req, http::ResponseWriter& 
   if (!anonymous_only) filters->erase("all");
   absl::StatusOr<PruneReport> report = store.Prune(*filters, anonymous_only);
   if (!report.ok()) return w.Error(report.status());
-  nlohmann::json deleted = report->deleted.empty() ? nlohmann::json(nullptr)
-                                                   : nlohmann::json(report->deleted);
+  nlohmann::json deleted =
+      report->deleted.empty() ? nlohmann::json(nullptr) : nlohmann::json(report->deleted);
   w.Json(200, {{"VolumesDeleted", deleted}, {"SpaceReclaimed", report->space_reclaimed}});
 }
 

@@ -95,7 +95,6 @@ absl::StatusOr<std::unique_ptr<VolumeStore>> VolumeStore::Open(const std::string
   return store;
 }
 
-
 std::string VolumeStore::VolumeDir(const std::string& name) const { return JoinPath(root_, name); }
 
 absl::Status VolumeStore::Load() {
@@ -157,7 +156,10 @@ absl::StatusOr<Volume> VolumeStore::Create(const VolumeCreateOptions& options) {
   volume.name = name;
   volume.driver = driver;
   volume.mountpoint = JoinPath(VolumeDir(name), "_data");
-  volume.created_at = FormatRfc3339Nano(RealtimeNow());
+  // Whole seconds, as docker's time.RFC3339.
+  struct timespec now = RealtimeNow();
+  now.tv_nsec = 0;
+  volume.created_at = FormatRfc3339Nano(now);
   volume.labels = std::move(labels);
   volume.options = options.options;
 
@@ -321,8 +323,7 @@ absl::StatusOr<std::string> VolumeStore::Acquire(const std::string& name,
   if (NeedsMount(entry.volume.options) && !entry.mounted) {
     BERTH_ASSIGN_OR_RETURN(bool already, IsMountPoint(entry.volume.mountpoint));
     if (!already) {
-      BERTH_RETURN_IF_ERROR(
-          MountLocalVolume(name, entry.volume.options, entry.volume.mountpoint));
+      BERTH_RETURN_IF_ERROR(MountLocalVolume(name, entry.volume.options, entry.volume.mountpoint));
     }
     entry.mounted = true;
   }

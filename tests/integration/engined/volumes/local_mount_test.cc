@@ -1,12 +1,12 @@
 // Option volumes (docker's local driver with type/device/o) really
 // mounted at first use and unmounted at last release or remove. Runs in a
 // private mount namespace so nothing leaks to the host even on failure.
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
-#include <linux/magic.h>
 
 #include <catch2/catch.hpp>
 

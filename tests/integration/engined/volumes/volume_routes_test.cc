@@ -2,11 +2,10 @@
 // raw HTTP/1.1 client so nothing of the server's own parsing is reused.
 #include "engined/volumes/volume_routes.h"
 
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <catch2/catch.hpp>
 
@@ -131,7 +130,8 @@ TEST_CASE("volume routes: create, inspect, list, remove over the socket", "[volu
   CHECK(std::string(r.Json()["message"]).find("includes invalid characters") != std::string::npos);
   r = Call(f.socket, "POST", "/volumes/create", R"({"Name":"x1","Driver":"flocker"})");
   CHECK(r.status == 404);
-  CHECK(r.Json()["message"] == "error looking up volume plugin flocker: plugin \"flocker\" not found");
+  CHECK(r.Json()["message"] ==
+        "error looking up volume plugin flocker: plugin \"flocker\" not found");
   r = Call(f.socket, "POST", "/volumes/create", R"({"Name":"x1","DriverOpts":{"type":"tmpfs"}})");
   CHECK(r.status == 400);
   r = Call(f.socket, "POST", "/volumes/create", "{not json");

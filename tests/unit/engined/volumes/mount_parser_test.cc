@@ -50,7 +50,8 @@ TEST_CASE("Mounts entries of each type", "[volumes]") {
   CHECK(mp.anonymous);
   CHECK(mp.copy_data);
 
-  spec = SpecOf(R"({"Type":"tmpfs","Target":"/t","TmpfsOptions":{"SizeBytes":10485760,"Mode":1023}})");
+  spec =
+      SpecOf(R"({"Type":"tmpfs","Target":"/t","TmpfsOptions":{"SizeBytes":10485760,"Mode":1023}})");
   mp = ValueOrFail(ParseMountSpec(spec, true));
   CHECK(mp.type == "tmpfs");
   CHECK(mp.tmpfs_data == "mode=1777,size=10m");
@@ -76,8 +77,10 @@ TEST_CASE("bad Mounts entries give docker's errors", "[volumes]") {
         "absolute");
   CHECK(ErrorOf(R"({"Type":"bind","Source":"/tmp","Target":"/"})") ==
         "invalid mount config for type \"bind\": invalid specification: destination can't be '/'");
-  CHECK(ErrorOf(R"({"Type":"bind","Source":"/tmp","Target":"/x","BindOptions":{"Propagation":"odd"}})") ==
-        "invalid mount config for type \"bind\": invalid propagation mode: odd");
+  CHECK(
+      ErrorOf(
+          R"({"Type":"bind","Source":"/tmp","Target":"/x","BindOptions":{"Propagation":"odd"}})") ==
+      "invalid mount config for type \"bind\": invalid propagation mode: odd");
   CHECK(ErrorOf(R"({"Type":"bind","Source":"/tmp","Target":"/x","VolumeOptions":{}})") ==
         "invalid mount config for type \"bind\": field VolumeOptions must not be specified");
   CHECK(ErrorOf(R"({"Type":"bind","Source":"/tmp","Target":"/x","TmpfsOptions":{}})") ==

@@ -47,7 +47,8 @@ TEST_CASE("binds, mounts, tmpfs and image volumes together", "[volumes]") {
   std::string existing = f.dir.Sub("exists");
   REQUIRE_OK(MkdirAll(existing));
   std::string hc = R"({"Binds":[")" + host + R"(:/h:ro","named:/n"],
-      "Mounts":[{"Type":"bind","Source":")" + existing + R"(","Target":"/m"},
+      "Mounts":[{"Type":"bind","Source":")" +
+                   existing + R"(","Target":"/m"},
                 {"Type":"volume","Source":"mvol","Target":"/mv","VolumeOptions":{"Labels":{"l":"1"}}},
                 {"Type":"volume","Target":"/manon"},
                 {"Type":"tmpfs","Target":"/mt","TmpfsOptions":{"SizeBytes":1048576}}],
@@ -134,14 +135,17 @@ TEST_CASE("duplicate mount points and bad specs", "[volumes]") {
   CHECK(error("{}", R"({"Binds":["/a:/x"],"Tmpfs":{"/x":""}})") == "Duplicate mount point: /x");
   CHECK(error("{}", R"({"Binds":["/tmp:/x"],"Mounts":[{"Type":"volume","Target":"/x"}]})") ==
         "Duplicate mount point: /x");
-  CHECK(error("{}", R"({"Mounts":[{"Type":"volume","Target":"/x"},{"Type":"tmpfs","Target":"/x"}]})") ==
+  CHECK(error("{}",
+              R"({"Mounts":[{"Type":"volume","Target":"/x"},{"Type":"tmpfs","Target":"/x"}]})") ==
         "Duplicate mount point: /x");
   CHECK(error("{}", R"({"Binds":["/a:/b:bad"]})") == "invalid mode: bad");
-  CHECK(error("{}", R"({"Binds":["/a:rel"]})").rfind("invalid volume specification: '/a:rel'", 0) == 0);
+  CHECK(error("{}", R"({"Binds":["/a:rel"]})").rfind("invalid volume specification: '/a:rel'", 0) ==
+        0);
   CHECK(error("{}", R"({"Mounts":[{"Type":"bind","Source":"/berth-none","Target":"/x"}]})") ==
         "invalid mount config for type \"bind\": bind source path does not exist: /berth-none");
-  CHECK(error(R"({"Volumes":{"rel":{}}})", "{}") ==
-        "invalid volume specification: 'rel': invalid mount path: 'rel' mount path must be absolute");
+  CHECK(
+      error(R"({"Volumes":{"rel":{}}})", "{}") ==
+      "invalid volume specification: 'rel': invalid mount path: 'rel' mount path must be absolute");
   CHECK(error("{}", R"({"Tmpfs":{"rel":""}})") ==
         "invalid tmpfs mount: invalid mount path: 'rel' mount path must be absolute");
   CHECK(error("{}", R"({"Binds":["bad/name:/x"]})")
@@ -163,8 +167,8 @@ TEST_CASE("volumes-from copies mounts, read-only on request, overridden by binds
       f.Resolve("src", "{}", R"({"Binds":["shared:/data","/tmp:/hosttmp:rslave","other:/o"]})"));
   f.containers["src"] = src.mount_points;
 
-  ResolvedMounts r = ValueOrFail(
-      f.Resolve("dst", "{}", R"({"VolumesFrom":["src:ro"],"Binds":["/tmp:/o"]})"));
+  ResolvedMounts r =
+      ValueOrFail(f.Resolve("dst", "{}", R"({"VolumesFrom":["src:ro"],"Binds":["/tmp:/o"]})"));
   const MountPoint* data = Find(r, "/data");
   REQUIRE(data != nullptr);
   CHECK(data->type == "volume");

@@ -2,10 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "common/file_util.h"
 #include "common/strings.h"
+#include "common/time_util.h"
 #include "tests/testutil/status_testing.h"
 #include "tests/testutil/temp_dir.h"
 
@@ -62,7 +65,8 @@ TEST_CASE("create errors: names, drivers, options", "[volumes]") {
   o.name = "a/b";
   absl::StatusOr<Volume> v = store->Create(o);
   CHECK(v.status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK(ToStd(v.status().message()).rfind("create a/b: \"a/b\" includes invalid characters", 0) == 0);
+  CHECK(ToStd(v.status().message()).rfind("create a/b: \"a/b\" includes invalid characters", 0) ==
+        0);
 
   o.name = "ok1";
   o.driver = "nfs-plugin";
@@ -131,7 +135,8 @@ TEST_CASE("list filters: name, label, dangling, driver", "[volumes]") {
   CHECK(ListNames(*store, R"({"driver":{"local":true}})").size() == 3);
   CHECK(ListNames(*store, R"({"driver":{"other":true}})").empty());
 
-  absl::StatusOr<std::vector<Volume>> bad = store->List(ValueOrFail(ParseFilters(R"({"colour":["x"]})")));
+  absl::StatusOr<std::vector<Volume>> bad =
+      store->List(ValueOrFail(ParseFilters(R"({"colour":["x"]})")));
   CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(ToStd(bad.status().message()) == "invalid filter 'colour'");
   bad = store->List(ValueOrFail(ParseFilters(R"({"dangling":["maybe"]})")));
@@ -182,7 +187,8 @@ TEST_CASE("prune takes unused anonymous volumes unless all=true", "[volumes]") {
   CHECK(r.deleted == std::vector<std::string>{anon_free.name});
   CHECK(r.space_reclaimed == 5000);
 
-  r = ValueOrFail(store->Prune(ValueOrFail(ParseFilters(R"({"all":["true"],"label!":["keep"]})")), true));
+  r = ValueOrFail(
+      store->Prune(ValueOrFail(ParseFilters(R"({"all":["true"],"label!":["keep"]})")), true));
   CHECK(r.deleted == std::vector<std::string>{"named"});
   r = ValueOrFail(store->Prune(ValueOrFail(ParseFilters(R"({"label":["keep=1"]})")), false));
   CHECK(r.deleted == std::vector<std::string>{"keepme"});
@@ -194,6 +200,37 @@ TEST_CASE("prune takes unused anonymous volumes unless all=true", "[volumes]") {
   CHECK(ToStd(store->Prune(ValueOrFail(ParseFilters(R"({"all":["sure"]})")), true)
                   .status()
                   .message()) == "invalid filter 'all=sure'");
+}
+
+TEST_CASE("acquire and release from many threads keep an exact count", "[volumes]") {
+  berth::testing::TempDir dir;
+  auto store = OpenStore(dir);
+  Make(*store, "shared");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string id = "c" + std::to_string(t) + "-" + std::to_string(i % 10);
+        if (!store->Acquire("shared", id).ok()) ++failures;
+        if (i % 10 != 9 && !store->Release("shared", id).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(failures == 0);
+  // Each thread keeps only its "-9" reference.
+  CHECK(store->References("shared").size() == 8);
+  CHECK(store->Remove("shared", true).code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("created-at is RFC 3339 in whole seconds", "[volumes]") {
+  berth::testing::TempDir dir;
+  auto store = OpenStore(dir);
+  Volume v = Make(*store, "stamp");
+  CHECK(v.created_at.size() == 20);
+  CHECK(v.created_at.back() == 'Z');
+  CHECK(ParseRfc3339(v.created_at).ok());
 }
 
 TEST_CASE("usage reports size and references", "[volumes]") {
