@@ -39,7 +39,7 @@ std::vector<std::string> ListNames(VolumeStore& store, const std::string& filter
   return Names(ValueOrFail(store.List(ValueOrFail(ParseFilters(filters)))));
 }
 
-TEST_CASE("create makes _data and metadata; create again returns it", "[volumes]") {
+TEST_CASE("create makes _data and metadata, create again returns it", "[volumes]") {
   berth::testing::TempDir dir;
   auto store = OpenStore(dir);
   Volume v = Make(*store, "data", {{"k", "v"}});
@@ -144,7 +144,7 @@ TEST_CASE("list filters: name, label, dangling, driver", "[volumes]") {
   CHECK_FALSE(ParseFilters("{not json").ok());
 }
 
-TEST_CASE("remove: in use is 409 even with force; missing is 404 unless force", "[volumes]") {
+TEST_CASE("remove: in use is 409 even with force, missing is 404 unless force", "[volumes]") {
   berth::testing::TempDir dir;
   auto store = OpenStore(dir);
   Volume v = Make(*store, "busy");
