@@ -99,6 +99,8 @@ class ResponseWriter {
   // A complete response with any body (HEAD requests get the headers only).
   virtual void Body(int status, const std::string& content_type, std::string_view body) = 0;
   // A response without a body: 204 No Content, 304 Not Modified, 201...
+  // (no Content-Type, as Go sends none for an empty body; "Content-Length:
+  // 0" except for 1xx/204/304).
   virtual void NoBody(int status) = 0;
   // docker's error body {"message": MESSAGE} with `status`.
   virtual void Error(int status, const std::string& message) = 0;
@@ -120,8 +122,12 @@ class ResponseWriter {
   // "200 OK". Either way the Content-Type is `content_type`
   // ("application/vnd.docker.raw-stream" for a tty,
   // "application/vnd.docker.multiplexed-stream" otherwise), no length, and
-  // the connection is the caller's from then on (closed when the returned
-  // fd is closed).
+  // the connection is the caller's from then on. The fd is a close-on-exec
+  // duplicate: the server keeps its own descriptor until the handler
+  // returns (so Shutdown can still shut the socket down under a blocked
+  // handler); the connection ends when both are closed. Any headers the
+  // server adds to every response follow docker's preamble, as moby's exec
+  // start copies them. FailedPrecondition once a response was started.
   virtual absl::StatusOr<Hijacked> Hijack(const std::string& content_type) = 0;
 
   // Whether a response (or its start) has been written.
@@ -200,8 +206,11 @@ class Server {
   absl::Status ListenUnix(const std::string& path, unsigned mode, int gid = -1);
   // Starts accepting on every listener, one thread per connection.
   absl::Status Start();
-  // Stops accepting, closes idle connections and waits for handler threads
-  // to return (handlers see ClientGone() / failed writes).
+  // Stops accepting, removes the unix socket files, shuts down the socket
+  // of every live connection (idle ones close; handlers see ClientGone(),
+  // failed writes, EOF on hijacked fds) and joins every connection thread.
+  // A handler that never looks at its connection delays Shutdown.
+  // Idempotent; the destructor calls it.
   void Shutdown();
 
  private:
