@@ -36,9 +36,23 @@ struct Request {
   std::multimap<std::string, std::string> query;
   // Header names lower-cased.
   std::map<std::string, std::string> headers;
+  // The whole body for ordinary routes (at most kMaxBody bytes; larger is
+  // 413). Empty on RouteOptions::stream_body routes: read it with ReadBody.
   std::string body;
   // Values of the route's {placeholders}.
   std::map<std::string, std::string> params;
+  // The path's segments, each %-decoded on its own, so an escaped "/"
+  // ("localhost%3A5000%2Fx") stays inside its segment when routing. Filled
+  // by the server; when empty the router splits `path`.
+  std::vector<std::string> path_segments;
+
+  // Streams the body of a stream_body route (Content-Length or chunked):
+  // up to `n` bytes into `buf`, 0 once the body has ended. A client that
+  // hangs up mid-body is an error naming the read. On other routes the
+  // body was read already and this returns 0.
+  absl::StatusOr<size_t> ReadBody(char* buf, size_t n);
+  // Set by the server for streaming routes (the connection's body reader).
+  std::function<absl::StatusOr<size_t>(char*, size_t)> body_reader;
 
   // The first value of `key`, or `fallback`.
   std::string Query(const std::string& key, const std::string& fallback = "") const;
@@ -55,6 +69,9 @@ struct Request {
   // malformed body is InvalidArgument ("invalid JSON: ...").
   absl::StatusOr<nlohmann::json> JsonBody(nlohmann::json empty_value = nlohmann::json::object()) const;
 };
+
+// The largest body read into Request::body; stream_body routes have no cap.
+inline constexpr size_t kMaxBody = 16 << 20;
 
 // docker's status for a Status: NotFound 404, AlreadyExists 409,
 // FailedPrecondition 409, InvalidArgument / OutOfRange 400,
@@ -82,6 +99,8 @@ class ResponseWriter {
   // A complete response with any body (HEAD requests get the headers only).
   virtual void Body(int status, const std::string& content_type, std::string_view body) = 0;
   // A response without a body: 204 No Content, 304 Not Modified, 201...
+  // (no Content-Type, as Go sends none for an empty body; "Content-Length:
+  // 0" except for 1xx/204/304).
   virtual void NoBody(int status) = 0;
   // docker's error body {"message": MESSAGE} with `status`.
   virtual void Error(int status, const std::string& message) = 0;
@@ -103,8 +122,12 @@ class ResponseWriter {
   // "200 OK". Either way the Content-Type is `content_type`
   // ("application/vnd.docker.raw-stream" for a tty,
   // "application/vnd.docker.multiplexed-stream" otherwise), no length, and
-  // the connection is the caller's from then on (closed when the returned
-  // fd is closed).
+  // the connection is the caller's from then on. The fd is a close-on-exec
+  // duplicate: the server keeps its own descriptor until the handler
+  // returns (so Shutdown can still shut the socket down under a blocked
+  // handler); the connection ends when both are closed. Any headers the
+  // server adds to every response follow docker's preamble, as moby's exec
+  // start copies them. FailedPrecondition once a response was started.
   virtual absl::StatusOr<Hijacked> Hijack(const std::string& content_type) = 0;
 
   // Whether a response (or its start) has been written.
@@ -112,6 +135,12 @@ class ResponseWriter {
 };
 
 using Handler = std::function<void(Request&, ResponseWriter&)>;
+
+struct RouteOptions {
+  // The handler reads the body itself with Request::ReadBody (docker's
+  // /images/load, /build, PUT .../archive send tarballs of any size).
+  bool stream_body = false;
+};
 
 // Routes by method and pattern; segments "{name}" match one non-empty path
 // segment, a final "{name*}" matches the rest of the path (image names hold
@@ -122,8 +151,21 @@ class Router {
   // pattern may hold one "{name*}" segment that matches one or more
   // segments, with fixed segments before and after it
   // ("/images/{name*}/json", "/images/{name*}").
-  void Add(const std::string& method, const std::string& pattern, Handler handler);
-  // The handler for a request, filling request.params; nullopt with
+  // When several routes match a path, the one with the most fixed
+  // segments wins, then the first added. HEAD falls back to GET routes.
+  void Add(const std::string& method, const std::string& pattern, Handler handler,
+           RouteOptions options = {});
+
+  struct Found {
+    const Handler* handler = nullptr;  // null: no route for this method
+    RouteOptions options;
+    // When handler is null: the methods the path is served under (empty
+    // for an unknown path, which is a 404; otherwise a 405).
+    std::vector<std::string> allowed;
+  };
+  // The route for a request, filling request.params.
+  Found Find(Request& request) const;
+  // The handler for a request, filling request.params; nullptr with
   // `*method_mismatch` set when the path matches under another method.
   const Handler* Match(Request& request, bool* method_mismatch) const;
 
@@ -132,6 +174,8 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    RouteOptions options;
+    int fixed = 0;  // segments that are not placeholders
   };
   std::vector<Route> routes_;
 };
@@ -162,8 +206,11 @@ class Server {
   absl::Status ListenUnix(const std::string& path, unsigned mode, int gid = -1);
   // Starts accepting on every listener, one thread per connection.
   absl::Status Start();
-  // Stops accepting, closes idle connections and waits for handler threads
-  // to return (handlers see ClientGone() / failed writes).
+  // Stops accepting, removes the unix socket files, shuts down the socket
+  // of every live connection (idle ones close; handlers see ClientGone(),
+  // failed writes, EOF on hijacked fds) and joins every connection thread.
+  // A handler that never looks at its connection delays Shutdown.
+  // Idempotent; the destructor calls it.
   void Shutdown();
 
  private:
