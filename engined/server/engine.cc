@@ -16,6 +16,7 @@
 #include "engined/http/http.h"
 #include "engined/images/image_routes.h"
 #include "engined/images/image_service.h"
+#include "engined/volumes/volume_json.h"
 #include "engined/volumes/volume_routes.h"
 #include "engined/volumes/volume_store.h"
 
@@ -180,7 +181,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
     nlohmann::json out = nlohmann::json::array();
     absl::StatusOr<std::vector<volumes::VolumeUsage>> usage = raw->volumes->Usage();
     if (!usage.ok()) return out;
-    for (const volumes::VolumeUsage& u : *usage) out.push_back(volumes::VolumeUsageToJson(u));
+    for (const volumes::VolumeUsage& u : *usage) out.push_back(volumes::VolumeToApiJson(u.volume, &u));
     return out;
   };
   api::AddSystemRoutes(p->router, info, *p->containers, p->events);
