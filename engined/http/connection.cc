@@ -2,10 +2,9 @@
 
 #include <sys/socket.h>
 
-#include <limits>
-
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -70,8 +69,8 @@ std::string Connection::TakeBuffered() {
 }
 
 void Connection::SendRaw(int status, const std::string& message) {
-  ConnectionWriter writer(*transport_, options_, {.head = false, .upgrade = false, .keep_alive = false},
-                          nullptr);
+  ConnectionWriter writer(*transport_, options_,
+                          {.head = false, .upgrade = false, .keep_alive = false}, nullptr);
   writer.Error(status, message);
 }
 

@@ -3,12 +3,11 @@
 // requests until the client or the server closes it.
 #pragma once
 
-#include <memory>
-#include <mutex>
-
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <memory>
+#include <mutex>
 
 #include "engined/http/http.h"
 #include "engined/http/transport.h"

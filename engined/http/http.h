@@ -11,12 +11,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -67,7 +66,8 @@ struct Request {
   const std::string& Param(const std::string& name) const;
   // The body as a JSON object/array; an empty body is `empty_value`. A
   // malformed body is InvalidArgument ("invalid JSON: ...").
-  absl::StatusOr<nlohmann::json> JsonBody(nlohmann::json empty_value = nlohmann::json::object()) const;
+  absl::StatusOr<nlohmann::json> JsonBody(
+      nlohmann::json empty_value = nlohmann::json::object()) const;
 };
 
 // The largest body read into Request::body; stream_body routes have no cap.
@@ -105,7 +105,9 @@ class ResponseWriter {
   // docker's error body {"message": MESSAGE} with `status`.
   virtual void Error(int status, const std::string& message) = 0;
   // Error(HttpStatusFor(status), status.message()).
-  void Error(const absl::Status& status) { Error(HttpStatusFor(status), std::string(status.message())); }
+  void Error(const absl::Status& status) {
+    Error(HttpStatusFor(status), std::string(status.message()));
+  }
 
   // Starts a chunked response; Write sends one chunk (false once the client
   // is gone); the stream ends when the handler returns.
@@ -204,6 +206,13 @@ class Server {
   // Binds a unix socket at `path` (a stale socket is replaced), mode
   // `mode`, group `gid` when >= 0.
   absl::Status ListenUnix(const std::string& path, unsigned mode, int gid = -1);
+  // Listens on host:port with TLS 1.2+ (port 0 picks a free port, reported
+  // in *bound_port). With `ca_file` set, clients must present a
+  // certificate signed by it (docker's --tlsverify). Hijack is not
+  // supported on these connections yet (Unimplemented).
+  absl::Status ListenTcpTls(const std::string& host, int port, const std::string& cert_file,
+                            const std::string& key_file, const std::string& ca_file,
+                            int* bound_port = nullptr);
   // Starts accepting on every listener, one thread per connection.
   absl::Status Start();
   // Stops accepting, removes the unix socket files, shuts down the socket

@@ -2,11 +2,10 @@
 // accepted connection.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "engined/http/transport.h"
@@ -34,7 +33,8 @@ class UnixListener : public Listener {
   absl::StatusOr<std::unique_ptr<Transport>> Accept() override;
 
  private:
-  UnixListener(boost::asio::io_context& io, std::string path) : acceptor_(io), path_(std::move(path)) {}
+  UnixListener(boost::asio::io_context& io, std::string path)
+      : acceptor_(io), path_(std::move(path)) {}
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::string path_;

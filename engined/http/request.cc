@@ -55,7 +55,8 @@ const std::string& Request::Param(const std::string& name) const {
 absl::StatusOr<nlohmann::json> Request::JsonBody(nlohmann::json empty_value) const {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return empty_value;
   nlohmann::json value = nlohmann::json::parse(body, nullptr, false);
-  if (value.is_discarded()) return InvalidArgumentf("invalid JSON: the request body does not parse");
+  if (value.is_discarded())
+    return InvalidArgumentf("invalid JSON: the request body does not parse");
   return value;
 }
 

@@ -13,7 +13,8 @@ namespace berth::engined::http {
 namespace {
 
 std::string Reason(int status) {
-  auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   return reason.empty() ? std::string("Status") : std::string(reason.data(), reason.size());
 }
 
@@ -144,11 +145,12 @@ absl::StatusOr<Hijacked> ConnectionWriter::Hijack(const std::string& content_typ
   state_ = State::kHijacked;
   // docker's exact preamble (moby container_routes.go / exec_routes.go),
   // then the headers every response carries, then the blank line.
-  std::string head = info_.upgrade ? fmt::format(
-                                         "HTTP/1.1 101 UPGRADED\r\nContent-Type: {}\r\n"
-                                         "Connection: Upgrade\r\nUpgrade: tcp\r\n",
-                                         content_type)
-                                   : fmt::format("HTTP/1.1 200 OK\r\nContent-Type: {}\r\n", content_type);
+  std::string head = info_.upgrade
+                         ? fmt::format(
+                               "HTTP/1.1 101 UPGRADED\r\nContent-Type: {}\r\n"
+                               "Connection: Upgrade\r\nUpgrade: tcp\r\n",
+                               content_type)
+                         : fmt::format("HTTP/1.1 200 OK\r\nContent-Type: {}\r\n", content_type);
   for (const auto& [name, value] : options_.headers) head += fmt::format("{}: {}\r\n", name, value);
   for (const auto& [name, value] : extra_headers_) head += fmt::format("{}: {}\r\n", name, value);
   head += "\r\n";

@@ -15,9 +15,9 @@ namespace berth::engined::http {
 class ConnectionWriter : public ResponseWriter {
  public:
   struct RequestInfo {
-    bool head = false;        // HEAD: headers only
-    bool upgrade = false;     // the request carried an Upgrade header
-    bool keep_alive = true;   // the client allows another request
+    bool head = false;       // HEAD: headers only
+    bool upgrade = false;    // the request carried an Upgrade header
+    bool keep_alive = true;  // the client allows another request
   };
   // `take_buffered` hands over the bytes read past the request (hijack).
   ConnectionWriter(Transport& transport, const ServerOptions& options, RequestInfo info,

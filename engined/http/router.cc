@@ -54,9 +54,9 @@ void Router::Add(const std::string& method, const std::string& pattern, Handler 
   Route route;
   route.method = method;
   route.segments = SplitToStrings(pattern, '/', true);
-  route.fixed = static_cast<int>(
-      std::count_if(route.segments.begin(), route.segments.end(),
-                    [](const std::string& s) { return !IsPlaceholder(s); }));
+  route.fixed =
+      static_cast<int>(std::count_if(route.segments.begin(), route.segments.end(),
+                                     [](const std::string& s) { return !IsPlaceholder(s); }));
   route.handler = std::move(handler);
   route.options = options;
   routes_.push_back(std::move(route));
@@ -107,7 +107,8 @@ Router::Found Router::Find(Request& request) const {
 
 const Handler* Router::Match(Request& request, bool* method_mismatch) const {
   Found found = Find(request);
-  if (method_mismatch != nullptr) *method_mismatch = found.handler == nullptr && !found.allowed.empty();
+  if (method_mismatch != nullptr)
+    *method_mismatch = found.handler == nullptr && !found.allowed.empty();
   return found.handler;
 }
 

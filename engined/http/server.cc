@@ -9,20 +9,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-
 #include "common/logger.h"
 #include "common/status.h"
 #include "engined/http/connection.h"
 #include "engined/http/http.h"
 #include "engined/http/listener.h"
+#include "engined/http/tls.h"
 
 namespace berth::engined::http {
 
@@ -133,6 +133,18 @@ absl::Status Server::ListenUnix(const std::string& path, unsigned mode, int gid)
   if (impl_->started) return FailedPreconditionf("listen on {}: the server has started", path);
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<Listener> listener,
                          UnixListener::Create(impl_->io, path, mode, gid));
+  impl_->listeners.push_back(std::move(listener));
+  return absl::OkStatus();
+}
+
+absl::Status Server::ListenTcpTls(const std::string& host, int port, const std::string& cert_file,
+                                  const std::string& key_file, const std::string& ca_file,
+                                  int* bound_port) {
+  if (impl_->started)
+    return FailedPreconditionf("listen on {}:{}: the server has started", host, port);
+  BERTH_ASSIGN_OR_RETURN(
+      std::unique_ptr<Listener> listener,
+      CreateTlsListener(impl_->io, host, port, TlsFiles{cert_file, key_file, ca_file}, bound_port));
   impl_->listeners.push_back(std::move(listener));
   return absl::OkStatus();
 }

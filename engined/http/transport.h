@@ -3,14 +3,13 @@
 // ShutdownBoth from another thread to unblock it.
 #pragma once
 
-#include <cstddef>
-#include <memory>
-#include <string_view>
-
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
+#include <cstddef>
+#include <memory>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

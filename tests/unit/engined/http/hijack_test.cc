@@ -30,7 +30,8 @@ void EchoAttach(Request&, ResponseWriter& w) {
 }
 
 std::string AttachRequest(bool upgrade) {
-  return "POST /v1.43/containers/c1/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: api.moby.localhost\r\n"
+  return "POST /v1.43/containers/c1/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: "
+         "api.moby.localhost\r\n"
          "Content-Type: text/plain\r\n" +
          std::string(upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "") + "\r\n";
 }
@@ -43,10 +44,9 @@ TEST_CASE("hijack with Upgrade: tcp answers 101 UPGRADED and hands over buffered
   c->Send(AttachRequest(true) + "echo hi\n");  // stdin in the same packet
   std::string head = c->ReadHead();
   INFO(head);
-  CHECK(head.rfind(
-            "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-            "Connection: Upgrade\r\nUpgrade: tcp\r\n",
-            0) == 0);
+  CHECK(head.rfind("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+                   "Connection: Upgrade\r\nUpgrade: tcp\r\n",
+                   0) == 0);
   CHECK(head.find("Api-Version: 1.43\r\n") != std::string::npos);
   CHECK(head.find("Content-Length") == std::string::npos);
   CHECK(head.find("Transfer-Encoding") == std::string::npos);
@@ -64,7 +64,8 @@ TEST_CASE("hijack without Upgrade answers 200 OK with no length", "[http]") {
   c->Send(AttachRequest(false));
   std::string head = c->ReadHead();
   INFO(head);
-  CHECK(head.rfind("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n", 0) == 0);
+  CHECK(head.rfind("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n", 0) ==
+        0);
   CHECK(head.find("Upgrade") == std::string::npos);
   CHECK(head.find("Content-Length") == std::string::npos);
   CHECK(head.find("Transfer-Encoding") == std::string::npos);
@@ -83,8 +84,9 @@ TEST_CASE("a hijacked fd passed to another thread keeps the connection open", "[
   });
   ts.Start();
   auto c = ts.Connect();
-  c->Send("POST /exec/e1/start HTTP/1.1\r\nHost: d\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n"
-          "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+  c->Send(
+      "POST /exec/e1/start HTTP/1.1\r\nHost: d\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n"
+      "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
   c->ReadHead();
   auto f = handed.get_future();
   REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);

@@ -75,7 +75,8 @@ TEST_CASE("Shutdown unblocks a handler waiting for its client", "[http]") {
     entered.set_value();
     saw_gone = w.WaitClientGone(std::chrono::seconds(60));
   });
-  ts.router().Add("GET", "/_ping", [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
+  ts.router().Add("GET", "/_ping",
+                  [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
   ts.Start();
   auto busy = ts.Connect();
   busy->Send(Get("/events"));
@@ -100,7 +101,8 @@ TEST_CASE("many connections: sequential ones leave no threads, concurrent ones r
   TestServer ts;
   std::atomic<int> inside{0};
   std::atomic<int> peak{0};
-  ts.router().Add("GET", "/_ping", [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
+  ts.router().Add("GET", "/_ping",
+                  [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
   ts.router().Add("GET", "/gather", [&](Request&, ResponseWriter& w) {
     int now = ++inside;
     int p = peak.load();

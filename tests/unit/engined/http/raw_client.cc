@@ -159,7 +159,8 @@ TestServer::~TestServer() {
 
 void TestServer::Start() {
   ServerOptions options;
-  options.headers = {{"Api-Version", "1.43"}, {"Docker-Experimental", "false"}, {"Ostype", "linux"}};
+  options.headers = {
+      {"Api-Version", "1.43"}, {"Docker-Experimental", "false"}, {"Ostype", "linux"}};
   server_ = std::make_unique<Server>(router_, options);
   REQUIRE_OK(server_->ListenUnix(path_, 0660));
   REQUIRE_OK(server_->Start());

@@ -18,7 +18,7 @@ namespace berth::engined::http::testing {
 
 struct RawResponse {
   int status = 0;
-  std::string head;  // status line and headers, as received
+  std::string head;                            // status line and headers, as received
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::vector<std::string> chunks;  // for chunked responses

@@ -30,8 +30,8 @@ class NullWriter : public ResponseWriter {
 };
 
 TEST_CASE("ParseTarget strips the version and decodes segments and query", "[http]") {
-  Target t = ValueOrFail(ParseTarget("/v1.41/images/localhost%3A5000%2Fx/json?a=1&a=2&b=x+y%26z&f",
-                                     "1.24", "1.43"));
+  Target t = ValueOrFail(
+      ParseTarget("/v1.41/images/localhost%3A5000%2Fx/json?a=1&a=2&b=x+y%26z&f", "1.24", "1.43"));
   CHECK(t.api_version == "1.41");
   REQUIRE(t.segments.size() == 3);
   CHECK(t.segments[1] == "localhost:5000/x");
@@ -72,8 +72,8 @@ TEST_CASE("ParseTarget names bad escapes and non-path targets", "[http]") {
 
 TEST_CASE("Request accessors follow docker's query rules", "[http]") {
   Request r;
-  r.query = {{"all", "1"}, {"no", "0"}, {"f", "False"}, {"e", ""}, {"n", "42"}, {"bad", "4x"},
-             {"label", "a"}, {"label", "b"}};
+  r.query = {{"all", "1"}, {"no", "0"},   {"f", "False"}, {"e", ""},
+             {"n", "42"},  {"bad", "4x"}, {"label", "a"}, {"label", "b"}};
   CHECK(r.QueryBool("all"));
   CHECK(!r.QueryBool("no", true));
   CHECK(!r.QueryBool("f", true));
@@ -100,8 +100,9 @@ TEST_CASE("Router matches placeholders, rest segments and reports other methods"
   router.Add("GET", "/containers/json", [&](Request&, ResponseWriter&) { hit = "list"; });
   router.Add("GET", "/images/{name*}/json", [&](Request&, ResponseWriter&) { hit = "image"; });
   router.Add("DELETE", "/images/{name*}", [&](Request&, ResponseWriter&) { hit = "rmi"; });
-  router.Add("PUT", "/containers/{id}/archive", [&](Request&, ResponseWriter&) {},
-             RouteOptions{.stream_body = true});
+  router.Add(
+      "PUT", "/containers/{id}/archive", [&](Request&, ResponseWriter&) {},
+      RouteOptions{.stream_body = true});
 
   Request r;
   r.method = "GET";

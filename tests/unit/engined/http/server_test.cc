@@ -92,8 +92,10 @@ TEST_CASE("server keeps the connection for several requests and reads bodies", "
   auto c = ts.Connect();
   // Two requests in one send (pipelined), then a third after the answers.
   std::string body = R"({"Image":"busybox"})";
-  c->Send("POST /containers/create?name=t1 HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
-          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body + Get("/_ping"));
+  c->Send(
+      "POST /containers/create?name=t1 HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body + Get("/_ping"));
   nlohmann::json j = JsonOf(c->ReadResponse());
   CHECK(j["body"] == body);
   CHECK(j["query"]["name"][0] == "t1");
@@ -109,7 +111,8 @@ TEST_CASE("server keeps the connection for several requests and reads bodies", "
 
 TEST_CASE("server answers HEAD with headers only", "[http]") {
   TestServer ts;
-  ts.router().Add("GET", "/_ping", [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
+  ts.router().Add("GET", "/_ping",
+                  [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
   ts.Start();
   auto c = ts.Connect();
   c->Send("HEAD /_ping HTTP/1.1\r\nHost: d\r\n\r\n");
@@ -191,7 +194,8 @@ TEST_CASE("every response carries docker's headers", "[http]") {
 TEST_CASE("server turns handler bugs into 500s", "[http]") {
   TestServer ts;
   ts.router().Add("GET", "/silent", [](Request&, ResponseWriter&) {});
-  ts.router().Add("GET", "/throws", [](Request&, ResponseWriter&) { throw std::runtime_error("boom"); });
+  ts.router().Add("GET", "/throws",
+                  [](Request&, ResponseWriter&) { throw std::runtime_error("boom"); });
   ts.router().Add("GET", "/throws-mid-stream", [](Request&, ResponseWriter& w) {
     w.BeginStream(200, "application/json");
     w.Write("{}");

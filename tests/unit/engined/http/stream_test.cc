@@ -1,7 +1,7 @@
 // Bodies that stream: request bodies read incrementally by stream_body
 // routes, the 16 MiB cap elsewhere, and chunked responses sent live.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
 
 #include "tests/unit/engined/http/raw_client.h"
@@ -39,15 +39,18 @@ void CountBody(Request& r, ResponseWriter& w) {
 TEST_CASE("stream_body routes read large bodies incrementally", "[http]") {
   TestServer ts;
   ts.router().Add("POST", "/images/load", CountBody, RouteOptions{.stream_body = true});
-  ts.router().Add("GET", "/_ping", [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
+  ts.router().Add("GET", "/_ping",
+                  [](Request&, ResponseWriter& w) { w.Body(200, "text/plain", "OK"); });
   ts.Start();
   const size_t size = (5 << 20) + 12345;
   std::string data = Pattern(size);
 
   SECTION("Content-Length") {
     auto c = ts.Connect();
-    c->Send("POST /v1.43/images/load HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-tar\r\n"
-            "Content-Length: " + std::to_string(size) + "\r\n\r\n");
+    c->Send(
+        "POST /v1.43/images/load HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-tar\r\n"
+        "Content-Length: " +
+        std::to_string(size) + "\r\n\r\n");
     c->Send(data);
     RawResponse r = c->ReadResponse();
     nlohmann::json j = nlohmann::json::parse(r.body);
@@ -79,7 +82,9 @@ TEST_CASE("stream_body routes read large bodies incrementally", "[http]") {
   }
   SECTION("Expect: 100-continue gets its interim response") {
     auto c = ts.Connect();
-    c->Send("POST /images/load HTTP/1.1\r\nHost: d\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n");
+    c->Send(
+        "POST /images/load HTTP/1.1\r\nHost: d\r\nExpect: 100-continue\r\nContent-Length: "
+        "1000\r\n\r\n");
     CHECK(c->ReadHead() == "HTTP/1.1 100 Continue\r\n\r\n");
     c->Send(Pattern(1000));
     CHECK(nlohmann::json::parse(c->ReadResponse().body)["size"] == 1000);
