@@ -1,7 +1,9 @@
 // attach, logs and exec start: the endpoints that stream a process's output.
+#include <poll.h>
 #include <sys/eventfd.h>
 
 #include "absl/cleanup/cleanup.h"
+#include "common/logger.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 #include "engined/api/api_util.h"
@@ -18,6 +20,13 @@ namespace {
 
 using http::Request;
 using http::ResponseWriter;
+
+// Whether a hijacked connection is closed both ways. A client without
+// stdin half-closes its side at once, so POLLRDHUP means nothing here.
+bool HijackedClosed(int fd) {
+  struct pollfd p {fd, 0, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)) != 0;
+}
 
 constexpr char kRawStream[] = "application/vnd.docker.raw-stream";
 constexpr char kMultiplexedStream[] = "application/vnd.docker.multiplexed-stream";
@@ -76,7 +85,7 @@ void Attach(ContainerManager& containers, Request& r, ResponseWriter& w) {
       if (entry->removed || st == RunState::kExited || st == RunState::kDead) return;
       if (st == RunState::kRunning || st == RunState::kPaused) break;
       entry->changed.wait_for(lock, std::chrono::milliseconds(200));
-      if (w.ClientGone()) return;
+      if (HijackedClosed(conn->fd.get())) return;
     }
   }
   absl::Status s = RelayAttach(containers.containerd(), options, std::move(conn->fd),

@@ -33,6 +33,7 @@ absl::StatusOr<CreateResult> ContainerManager::Create(const std::string& name,
   c.name = name.empty()
                ? GenerateContainerName([this](const std::string& n) { return store_.NameTaken(n); })
                : name;
+  if (c.name[0] != '/') c.name = "/" + c.name;
   c.created = NowRfc3339Nano();
   c.image = image.id;
   c.image_name = image_ref;
@@ -92,6 +93,7 @@ absl::StatusOr<CreateResult> ContainerManager::Create(const std::string& name,
   ctrpb::Container* record = create.mutable_container();
   record->set_id(id);
   record->set_image(image_ref);
+  record->mutable_runtime()->set_name("io.containerd.runc.v2");
   record->set_snapshotter(kSnapshotter);
   record->set_snapshot_key(id);
   // The real spec is built at each start; containerd requires one now.

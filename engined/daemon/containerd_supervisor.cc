@@ -41,11 +41,12 @@ bool ContainerdSupervisor::Alive() {
 }
 
 absl::Status ContainerdSupervisor::WaitReady(std::chrono::milliseconds timeout) {
-  auto channel = grpcutil::DialUnix(options_.socket);
-  auto stub = containerd::v1::Version::NewStub(channel);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last;
   while (std::chrono::steady_clock::now() < deadline) {
+    // A fresh channel each time: a channel whose first connect failed
+    // waits out gRPC's reconnect back-off (a second or more).
+    auto stub = containerd::v1::Version::NewStub(grpcutil::DialUnix(options_.socket));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
     google::protobuf::Empty empty;
