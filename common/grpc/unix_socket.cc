@@ -59,6 +59,11 @@ std::shared_ptr<grpc::Channel> DialUnix(const std::string& path) {
   // be to a process that has since gone (a restarted daemon or shim) and
   // fails the first call with "Broken pipe".
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // A local daemon that restarts is back within a second: retry at that
+  // pace rather than gRPC's back-off of up to two minutes.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   return grpc::CreateCustomChannel(UnixTarget(path), grpc::InsecureChannelCredentials(), args);
 }
 

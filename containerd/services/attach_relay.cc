@@ -28,24 +28,41 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
       StartShim();
       return;
     }
-    if (!ok) {
-      // The caller has no more stdin (or is gone: OnCancel deals with that).
-      shim_side_.StartWritesDone();
-      return;
+    {
+      std::lock_guard lock(mu_);
+      if (!ok) {
+        // No more stdin (or the caller's call is over).
+        if (!shim_output_over_) shim_side_.StartWritesDone();
+        caller_reads_over_ = true;
+      } else if (!shim_output_over_) {
+        to_shim_.Clear();
+        to_shim_.set_stdin(from_caller_.stdin());
+        to_shim_.set_close_stdin(from_caller_.close_stdin());
+        shim_side_.StartWrite(&to_shim_);
+        return;
+      } else if (!finished_) {
+        // Output is over: stdin has nowhere to go; wait for the call's end.
+        StartRead(&from_caller_);
+        return;
+      } else {
+        caller_reads_over_ = true;
+      }
     }
-    to_shim_.Clear();
-    to_shim_.set_stdin(from_caller_.stdin());
-    to_shim_.set_close_stdin(from_caller_.close_stdin());
-    shim_side_.StartWrite(&to_shim_);
+    MaybeReleaseShim();
   }
 
   // Relay -> caller done: fetch the shim's next output.
   void OnWriteDone(bool ok) override {
-    if (!ok) {
-      shim_context_.TryCancel();
-      return;
+    {
+      std::lock_guard lock(mu_);
+      if (ok && !shim_output_over_) {
+        shim_side_.StartRead(&from_shim_);
+        return;
+      }
+      shim_output_over_ = true;
     }
-    shim_side_.StartRead(&from_shim_);
+    if (!ok) shim_context_.TryCancel();
+    MaybeReleaseShim();
   }
 
   void OnCancel() override { shim_context_.TryCancel(); }
@@ -93,14 +110,17 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
     first_stdin_ = from_caller_.stdin();
     first_close_ = from_caller_.close_stdin();
     shim_->stub().async()->Attach(&shim_context_, &shim_side_);
+    // Held while either side may still start an operation on the shim call:
+    // one started after its OnDone is undefined behaviour (it crashed here).
+    shim_side_.AddHold();
     shim_side_.StartWrite(&to_shim_);
     shim_side_.StartRead(&from_shim_);
     shim_side_.StartCall();
   }
 
   void ShimWriteDone(bool ok) {
-    if (!ok) return;  // the shim stream is ending; ShimDone finishes the call
-    if (!first_stdin_.empty() || first_close_) {
+    std::unique_lock lock(mu_);
+    if (ok && (!first_stdin_.empty() || first_close_)) {
       to_shim_.Clear();
       to_shim_.set_stdin(std::move(first_stdin_));
       to_shim_.set_close_stdin(first_close_);
@@ -109,11 +129,28 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
       shim_side_.StartWrite(&to_shim_);
       return;
     }
-    StartRead(&from_caller_);
+    if (ok && !finished_) {
+      StartRead(&from_caller_);
+      return;
+    }
+    // No caller read follows.
+    caller_reads_over_ = true;
+    lock.unlock();
+    MaybeReleaseShim();
   }
 
   void ShimReadDone(bool ok) {
-    if (!ok) return;  // output over; ShimDone follows
+    if (!ok) {
+      {
+        std::lock_guard lock(mu_);
+        shim_output_over_ = true;
+      }
+      // Output is over: end the caller's call (its pending read then ends
+      // too). A shim error after this point is only logged by ShimDone.
+      FinishCaller(grpc::Status::OK);
+      MaybeReleaseShim();
+      return;
+    }
     to_caller_.Clear();
     switch (from_shim_.stream()) {
       case shimpb::STD_STREAM_STDOUT: to_caller_.set_stream(pb::ATTACH_STREAM_STDOUT); break;
@@ -122,6 +159,17 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
     }
     to_caller_.set_data(std::move(*from_shim_.mutable_data()));
     StartWrite(&to_caller_);
+  }
+
+  // Lets the shim call end once neither side can start another operation
+  // on it.
+  void MaybeReleaseShim() {
+    {
+      std::lock_guard lock(mu_);
+      if (hold_released_ || !caller_reads_over_ || !shim_output_over_) return;
+      hold_released_ = true;
+    }
+    shim_side_.RemoveHold();
   }
 
   void ShimDone(const grpc::Status& status) {
@@ -144,7 +192,7 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
     Finish(status);
   }
 
-  void MaybeDeleteLocked(std::unique_lock<std::mutex>& lock) {
+  void MaybeDeleteLocked(std::unique_lock<std::recursive_mutex>& lock) {
     if (!caller_done_ || (shim_started_ && !shim_done_)) return;
     lock.unlock();
     delete this;
@@ -163,11 +211,17 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
   shimpb::AttachRequest to_shim_;
   shimpb::AttachResponse from_shim_;
 
-  std::mutex mu_;
+  // Recursive: a Start* made under it may run its reaction inline (an
+  // operation on a cancelled call completes at once), and that reaction
+  // takes it again.
+  std::recursive_mutex mu_;
   bool finished_ = false;
   bool shim_started_ = false;
   bool shim_done_ = false;
   bool caller_done_ = false;
+  bool caller_reads_over_ = false;
+  bool shim_output_over_ = false;
+  bool hold_released_ = false;
 };
 
 }  // namespace

@@ -20,6 +20,22 @@ bool BoolField(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
+// The runtime's errno text in Go's spelling (what the docker CLI looks
+// for to exit 127 / 126), and the exit code docker records for it.
+std::pair<std::string, int> DockerStartError(std::string message) {
+  int code = 128;
+  for (const auto& [from, to, c] :
+       {std::tuple{"No such file or directory", "no such file or directory", 127},
+        std::tuple{"Permission denied", "permission denied", 126},
+        std::tuple{"Is a directory", "is a directory", 126}}) {
+    if (size_t at = message.find(from); at != std::string::npos) {
+      message.replace(at, std::string_view(from).size(), to);
+      code = c;
+    }
+  }
+  return {message, code};
+}
+
 }  // namespace
 
 absl::StatusOr<bool> ContainerManager::Start(const std::string& ref) {
@@ -34,7 +50,20 @@ absl::StatusOr<bool> ContainerManager::Start(const std::string& ref) {
     std::lock_guard<std::mutex> lock(backoff_mu_);
     backoff_[entry->c.id].Reset();
   }
-  return StartLocked(entry);
+  absl::StatusOr<bool> started = StartLocked(entry);
+  bool auto_remove = false;
+  {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    auto_remove = BoolField(entry->c.host_config, "AutoRemove");
+  }
+  // docker removes an --rm container whose start failed (its CLI waits
+  // for that removal).
+  if (!started.ok() && auto_remove) {
+    if (absl::Status s = RemoveLocked(entry, true); !s.ok()) {
+      log::Warnf("container {}: removing after a failed start (--rm): {}", entry->c.id, s);
+    }
+  }
+  return started;
 }
 
 absl::Status ContainerManager::DeleteTaskIfAny(const std::string& id) {
@@ -108,11 +137,13 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
   ctrpb::CreateTaskResponse created;
   grpc::Status s = containerd_.tasks().Create(containerd_.Ctx().get(), create, &created);
   if (!s.ok()) {
+    auto [message, code] = DockerStartError(s.error_message());
     std::lock_guard<std::mutex> lock(entry->mu);
-    entry->c.state.error = s.error_message();
-    entry->c.state.exit_code = 128;
+    entry->c.state.error = message;
+    entry->c.state.exit_code = code;
     Persist(entry);
-    return CallStatus(s, "failed to create task for container");
+    return CallStatus(grpc::Status(s.error_code(), message),
+                      "failed to create task for container");
   }
 
   // Running before Tasks.Start: an exit that races the start's reply then
@@ -153,11 +184,12 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
     std::lock_guard<std::mutex> lock(entry->mu);
     entry->c.state.status = entry->c.state.has_been_started ? RunState::kExited : RunState::kCreated;
     entry->c.state.pid = 0;
-    entry->c.state.error = s.error_message();
-    entry->c.state.exit_code = 128;
+    auto [message, code] = DockerStartError(s.error_message());
+    entry->c.state.error = message;
+    entry->c.state.exit_code = code;
     Persist(entry);
     entry->changed.notify_all();
-    return CallStatus(s, "failed to start container");
+    return CallStatus(grpc::Status(s.error_code(), message), "failed to start container");
   }
   entry->changed.notify_all();
   Emit("start", entry);

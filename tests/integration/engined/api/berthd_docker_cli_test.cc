@@ -1,0 +1,79 @@
+// The stock docker CLI against berthd (skipped, saying so, where the CLI
+// is not installed).
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "common/strings.h"
+#include "tests/integration/engined/api/berthd_fixture.h"
+#include "tests/testutil/test_env.h"
+
+namespace berth::testing {
+namespace {
+
+void RequireDockerCli() {
+  if (BerthdFixture::DockerCli().empty()) Skip("the docker CLI is not installed (/usr/bin/docker)");
+}
+
+TEST_CASE("docker CLI: run, its exit code, stdin and a tty", "[berthd][docker-cli]") {
+  RequireDockerCli();
+  BerthdFixture f;
+  SpawnResult hello = f.Docker({"run", "--rm", "busybox", "echo", "hello from berth"});
+  INFO(hello.err);
+  CHECK(hello.status.code == 0);
+  CHECK(hello.out == "hello from berth\n");
+  SpawnResult failing = f.Docker({"run", "--rm", "busybox", "sh", "-c", "echo oops >&2; exit 42"});
+  CHECK(failing.status.code == 42);
+  CHECK(failing.err.find("oops\n") != std::string::npos);
+  SpawnResult piped = f.Docker({"run", "--rm", "-i", "busybox", "tr", "a-z", "A-Z"}, "shout\n");
+  CHECK(piped.out == "SHOUT\n");
+  SpawnResult tty = f.Docker({"run", "--rm", "-t", "busybox", "tty"});
+  CHECK(tty.out.rfind("/dev/pts/", 0) == 0);
+  SpawnResult missing = f.Docker({"run", "--rm", "busybox", "/no/such/binary"});
+  CHECK(missing.status.code == 127);
+  SpawnResult env = f.Docker({"run", "--rm", "-e", "GREETING=hi", "-w", "/tmp", "-u", "65534",
+                              "--hostname", "boat", "busybox", "sh", "-c",
+                              "echo $GREETING $(pwd) $(id -u) $(hostname)"});
+  CHECK(env.out == "hi /tmp 65534 boat\n");
+  // No container is left behind by --rm.
+  CHECK(f.Docker({"ps", "-aq"}).out.empty());
+}
+
+TEST_CASE("docker CLI: detached containers, logs, exec, ps, inspect, stop, rm", "[berthd][docker-cli]") {
+  RequireDockerCli();
+  BerthdFixture f;
+  SpawnResult run = f.Docker({"run", "-d", "--name", "web", "-l", "tier=front", "busybox", "sh",
+                              "-c", "echo started; exec sleep 300"});
+  INFO(run.err);
+  REQUIRE(run.status.code == 0);
+  std::string id(TrimSpace(run.out));
+  REQUIRE(id.size() == 64);
+  SpawnResult ps = f.Docker({"ps", "--format", "{{.Names}} {{.Status}}"});
+  CHECK(ps.out.rfind("web Up", 0) == 0);
+  CHECK(f.Docker({"ps", "-q", "--filter", "label=tier=front"}).out == id.substr(0, 12) + "\n");
+  CHECK(f.Docker({"ps", "-q", "--filter", "label=tier=back"}).out.empty());
+  for (int i = 0; i < 50 && f.Docker({"logs", "web"}).out.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(f.Docker({"logs", "web"}).out == "started\n");
+  CHECK(f.Docker({"exec", "web", "cat", "/etc/hostname"}).out == id.substr(0, 12) + "\n");
+  CHECK(f.Docker({"exec", "-e", "X=1", "web", "sh", "-c", "echo $X"}).out == "1\n");
+  CHECK(f.Docker({"exec", "web", "sh", "-c", "exit 3"}).status.code == 3);
+  CHECK(f.Docker({"inspect", "--format", "{{.State.Status}} {{.Config.Labels.tier}}", "web"}).out ==
+        "running front\n");
+  SpawnResult rm_running = f.Docker({"rm", "web"});
+  CHECK(rm_running.status.code != 0);
+  CHECK(rm_running.err.find("stop the container") != std::string::npos);
+  CHECK(f.Docker({"stop", "-t", "1", "web"}).status.code == 0);
+  CHECK(f.Docker({"inspect", "--format", "{{.State.ExitCode}}", "web"}).out == "137\n");
+  CHECK(f.Docker({"restart", "-t", "1", "web"}).status.code == 0);
+  CHECK(f.Docker({"inspect", "--format", "{{.State.Status}}", "web"}).out == "running\n");
+  CHECK(f.Docker({"rename", "web", "site"}).status.code == 0);
+  CHECK(f.Docker({"rm", "-f", "site"}).status.code == 0);
+  SpawnResult gone = f.Docker({"inspect", "site"});
+  CHECK(gone.status.code != 0);
+  CHECK(gone.err.find("No such") != std::string::npos);
+  CHECK(f.Docker({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out == "busybox:latest\n");
+}
+
+}  // namespace
+}  // namespace berth::testing
