@@ -91,9 +91,11 @@ absl::Status ContainerdSupervisor::Start() {
   // and event history stay as they are.
   if (absl::StatusOr<std::string> text = ReadFile(PidFile()); text.ok()) {
     std::optional<int64_t> pid = ParseInt64(TrimSpace(*text));
-    absl::StatusOr<std::string> comm =
-        pid.has_value() ? ReadFile(fmt::format("/proc/{}/comm", *pid)) : absl::NotFoundError("");
-    if (comm.ok() && TrimSpace(*comm) == "berth-containerd") {
+    // argv[0], not comm: comm is cut at 15 characters ("berth-container").
+    absl::StatusOr<std::string> cmdline =
+        pid.has_value() ? ReadFile(fmt::format("/proc/{}/cmdline", *pid)) : absl::NotFoundError("");
+    std::string argv0 = cmdline.ok() ? std::string(cmdline->c_str()) : "";
+    if (argv0.size() >= 16 && argv0.substr(argv0.size() - 16) == "berth-containerd") {
       pid_ = static_cast<pid_t>(*pid);
       own_child_ = false;
       if (WaitReady(std::chrono::seconds(5)).ok()) {
