@@ -1,5 +1,6 @@
 #include "tests/integration/engined/api/berthd_fixture.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -111,6 +112,22 @@ BerthdFixture::~BerthdFixture() {
   // berthd stops the berth-containerd it started.
   absl::StatusOr<std::string> pid_text = ReadFile(dir_.Sub("exec/containerd/berth-containerd.pid"));
   CHECK_FALSE(pid_text.ok());
+  // Nothing started for this test outlives it (berth-containerd, shims).
+  std::vector<std::string> left;
+  for (int i = 0; i < 50; ++i) {
+    left.clear();
+    if (DIR* proc = ::opendir("/proc")) {
+      while (struct dirent* e = ::readdir(proc)) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+        absl::StatusOr<std::string> cmdline = ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
+        if (cmdline.ok() && cmdline->find(dir_.path()) != std::string::npos) left.push_back(e->d_name);
+      }
+      ::closedir(proc);
+    }
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(left.empty());
 }
 
 void BerthdFixture::StartBerthd() {
