@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The main job: installs the dependencies, builds, starts berth-containerd
 # (which starts a berth-shim per container, which drives berth-runtime) in a
-# scratch directory, and runs a busybox container through it with berth-ctr.
+# scratch directory, and runs a busybox container through it with berth-ctr;
+# then starts berthd (which starts its own berth-containerd) and, where the
+# docker CLI is installed, loads busybox and runs it through the Engine API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=$(scripts/build.sh | tail -n 1)
 
 work=$(mktemp -d /tmp/berth-demo-XXXXXX)
 daemon=
+engine=
 cleanup() {
   if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
+  if [ -n "$engine" ]; then kill "$engine" 2>/dev/null || true; wait "$engine" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -24,3 +28,18 @@ ctr=("$build_dir"/containerd/berth-ctr --address "$work/containerd.sock")
 "${ctr[@]}" version
 "${ctr[@]}" run --rm --rootfs "$work/rootfs" "demo-$$" \
   sh -c 'echo hello from a berth container; uname -n; id; ls /'
+
+echo "{}" >"$work/daemon.json"
+"$build_dir"/engined/berthd -H "unix://$work/berth.sock" --data-root "$work/engine" \
+  --exec-root "$work/engine-run" --config-file "$work/daemon.json" 2>"$work/berthd.log" &
+engine=$!
+for _ in $(seq 200); do [ -S "$work/berth.sock" ] && break; sleep 0.05; done
+docker_cli=$(command -v docker || true)
+if [ -z "$docker_cli" ]; then
+  echo "berthd is up on $work/berth.sock; no docker CLI installed to drive it"
+  exit 0
+fi
+export DOCKER_HOST="unix://$work/berth.sock"
+"$build_dir"/tests/testimage/berth-testimage docker-archive "$work/busybox.tar" --tag busybox:latest >/dev/null
+docker load -i "$work/busybox.tar"
+docker run --rm --network none busybox sh -c 'echo hello from berthd; uname -n; id'

@@ -102,7 +102,8 @@ absl::StatusOr<std::string> ParseDetachKeys(const std::string& text) {
 
 absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& options, UniqueFd fd,
                          std::string buffered,
-                         const std::function<absl::Status()>& on_attached) {
+                         const std::function<absl::Status()>& on_attached,
+                         const std::function<void()>& before_close) {
   std::unique_ptr<grpc::ClientContext> ctx = containerd.Ctx();
   auto stream = containerd.tasks().Attach(ctx.get());
   ctrpb::AttachRequest first;
@@ -179,6 +180,7 @@ absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& opti
       break;
     }
   }
+  if (before_close && client_ok && !detached) before_close();
   // Output is over: the client sees EOF, and a blocked stdin read wakes.
   ::shutdown(fd.get(), SHUT_RDWR);
   if (stdin_pump.joinable()) stdin_pump.join();

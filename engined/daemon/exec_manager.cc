@@ -146,8 +146,18 @@ absl::Status ExecManager::StartAttached(
     BERTH_ASSIGN_OR_RETURN(options.detach_keys, ParseDetachKeys(keys->get<std::string>()));
   }
   BERTH_ASSIGN_OR_RETURN(auto conn, hijack(options.tty));
-  return RelayAttach(containers_.containerd(), options, std::move(conn.first),
-                     std::move(conn.second), [&] { return StartProcess(exec); });
+  ContainerdClient& containerd = containers_.containerd();
+  auto record_exit = [&] {
+    ctrpb::WaitRequest wait;
+    wait.set_container_id(exec->container_id);
+    wait.set_exec_id(exec->id);
+    ctrpb::WaitResponse waited;
+    grpc::Status s =
+        containerd.tasks().Wait(containerd.Ctx(std::chrono::seconds(10)).get(), wait, &waited);
+    if (s.ok()) OnExit(exec->container_id, exec->id, waited.exit_status());
+  };
+  return RelayAttach(containerd, options, std::move(conn.first), std::move(conn.second),
+                     [&] { return StartProcess(exec); }, record_exit);
 }
 
 absl::Status ExecManager::Resize(const std::string& exec_id, int height, int width) {

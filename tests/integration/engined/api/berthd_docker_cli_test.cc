@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "tests/integration/engined/api/berthd_fixture.h"
+#include "tests/testutil/registry_server.h"
 #include "tests/testutil/test_env.h"
 
 namespace berth::testing {
@@ -73,6 +74,40 @@ TEST_CASE("docker CLI: detached containers, logs, exec, ps, inspect, stop, rm", 
   CHECK(gone.status.code != 0);
   CHECK(gone.err.find("No such") != std::string::npos);
   CHECK(f.Docker({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out == "busybox:latest\n");
+}
+
+}  // namespace
+}  // namespace berth::testing
+
+namespace berth::testing {
+namespace {
+
+TEST_CASE("docker CLI: tag, push, rmi, pull and run through a local registry", "[berthd][docker-cli]") {
+  RequireDockerCli();
+  RegistryServer registry;
+  BerthdFixture f;
+  std::string ref = registry.host() + "/berth/bb:v1";
+  REQUIRE(f.Docker({"tag", "busybox", ref}).status.code == 0);
+  SpawnResult pushed = f.Docker({"push", ref});
+  INFO(pushed.out << pushed.err);
+  REQUIRE(pushed.status.code == 0);
+  CHECK(pushed.out.find("The push refers to repository [" + registry.host() + "/berth/bb]") !=
+        std::string::npos);
+  CHECK(pushed.out.find("v1: digest: sha256:") != std::string::npos);
+  REQUIRE(f.Docker({"rmi", ref}).status.code == 0);
+  REQUIRE(f.Docker({"rmi", "busybox"}).status.code == 0);
+  CHECK(f.Docker({"images", "-q"}).out.empty());
+  SpawnResult pulled = f.Docker({"pull", ref});
+  INFO(pulled.out << pulled.err);
+  REQUIRE(pulled.status.code == 0);
+  CHECK(pulled.out.find("Status: Downloaded newer image for " + ref) != std::string::npos);
+  SpawnResult again = f.Docker({"pull", ref});
+  CHECK(again.out.find("Status: Image is up to date for " + ref) != std::string::npos);
+  SpawnResult ran = f.Docker({"run", "--rm", ref, "echo", "pulled and ran"});
+  CHECK(ran.out == "pulled and ran\n");
+  SpawnResult missing = f.Docker({"pull", registry.host() + "/berth/nothere:1"});
+  CHECK(missing.status.code != 0);
+  CHECK(missing.err.find("nothere") != std::string::npos);
 }
 
 }  // namespace
