@@ -4,13 +4,14 @@
 #include "engined/images/image_service.h"
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "common/file_util.h"
 #include "tests/integration/containerd/daemon_fixture.h"
 #include "tests/testimage/testimage.h"
+#include "common/spawn.h"
+#include "tests/testutil/child_reaper.h"
 #include "tests/testutil/registry_server.h"
 
 namespace berth::testing {
@@ -149,7 +150,15 @@ TEST_CASE("load, list, inspect, history, tag, rmi, save and import", "[engined][
 
   // Import a rootfs tarball with changes.
   std::string tar = e.f.Path("rootfs.tar");
-  REQUIRE(std::system(("tar -C " + e.f.rootfs() + " -cf " + tar + " .").c_str()) == 0);
+  // Through the reaper (it owns every child's status), without a shell.
+  SpawnOptions tar_cmd;
+  tar_cmd.argv = {"tar", "-C", e.f.rootfs(), "-cf", tar, "."};
+  tar_cmd.search_path = true;
+  absl::StatusOr<SpawnResult> tarred =
+      RunCommand(tar_cmd, "", std::chrono::seconds(60), e.f.Path(""));
+  REQUIRE(tarred.ok());
+  INFO(tarred->err);
+  REQUIRE(tarred->status.success());
   absl::StatusOr<std::string> imported = e.images.Import(
       ReadAll(tar), "imported", "v1", "from a test", {"CMD [\"/bin/sh\"]", "ENV A=b", "LABEL x=y"});
   INFO(imported.status().message());
