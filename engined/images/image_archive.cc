@@ -5,22 +5,51 @@
 #include "common/status.h"
 #include "engined/images/image_service.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace berth::engined::images {
 namespace {
 constexpr size_t kChunk = 1 << 20;
 }  // namespace
 
 absl::Status ImageService::Load(std::string_view tarball, bool quiet, const MessageSink& sink) {
+  size_t off = 0;
+  return Load(
+      [&](char* buf, size_t n) -> absl::StatusOr<size_t> {
+        size_t take = std::min(n, tarball.size() - off);
+        std::memcpy(buf, tarball.data() + off, take);
+        off += take;
+        return take;
+      },
+      quiet, sink);
+}
+
+absl::Status ImageService::Load(const BodyReader& read, bool quiet, const MessageSink& sink) {
   (void)quiet;  // no progress is shown either way; the "Loaded image" lines always are
   std::unique_ptr<grpc::ClientContext> ctx = client_.Ctx();
   ctrpb::ImportImageResponse response;
   auto writer = client_.images().Import(ctx.get(), &response);
   ctrpb::ImportImageRequest chunk;
-  bool ok = true;
-  for (size_t off = 0; ok && (off < tarball.size() || off == 0); off += kChunk) {
-    chunk.set_data(std::string(tarball.substr(off, kChunk)));
+  std::string buf(kChunk, '\0');
+  absl::Status read_status;
+  bool ok = true, any = false;
+  while (ok) {
+    absl::StatusOr<size_t> n = read(buf.data(), buf.size());
+    if (!n.ok()) {
+      read_status = n.status();
+      break;
+    }
+    if (*n == 0 && any) break;
+    chunk.set_data(buf.data(), *n);
     ok = writer->Write(chunk);
-    if (tarball.empty()) break;
+    any = true;
+    if (*n == 0) break;
+  }
+  if (!read_status.ok()) {
+    ctx->TryCancel();
+    (void)writer->Finish();
+    return WithContext(read_status, "load: reading the request body");
   }
   writer->WritesDone();
   grpc::Status s = writer->Finish();

@@ -116,6 +116,10 @@ class ImageService {
   absl::Status Push(const PushOptions& options, const MessageSink& sink);
   // POST /images/load: a docker-save or OCI tarball.
   absl::Status Load(std::string_view tarball, bool quiet, const MessageSink& sink);
+  // The same, reading the tarball as it arrives (the request body of
+  // POST /images/load, of any size): `read` fills up to n bytes, 0 at the end.
+  using BodyReader = std::function<absl::StatusOr<size_t>(char* buf, size_t n)>;
+  absl::Status Load(const BodyReader& read, bool quiet, const MessageSink& sink);
   // GET /images/get, /images/{name}/get: a docker-save tarball in pieces.
   absl::Status Save(const std::vector<std::string>& refs,
                     const std::function<bool(std::string_view)>& out);

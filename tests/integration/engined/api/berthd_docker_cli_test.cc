@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "common/file_util.h"
 #include "common/strings.h"
 #include "tests/integration/engined/api/berthd_fixture.h"
+#include "tests/testutil/child_reaper.h"
 #include "tests/testutil/registry_server.h"
 #include "tests/testutil/test_env.h"
 
@@ -108,6 +110,32 @@ TEST_CASE("docker CLI: tag, push, rmi, pull and run through a local registry", "
   SpawnResult missing = f.Docker({"pull", registry.host() + "/berth/nothere:1"});
   CHECK(missing.status.code != 0);
   CHECK(missing.err.find("nothere") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace berth::testing
+
+namespace berth::testing {
+namespace {
+
+TEST_CASE("docker CLI: load streams an archive larger than any buffered body", "[berthd][docker-cli]") {
+  RequireDockerCli();
+  BerthdFixture f;
+  // 20 MiB inside the image: more than the 16 MiB berthd reads into memory.
+  std::string big = f.Path("big.bin");
+  REQUIRE(WriteFile(big, std::string(20 << 20, 'x'), 0755).ok());
+  SpawnOptions make;
+  make.argv = {BinaryPath("berth-testimage"), "docker-archive", f.Path("big.tar"), "--tag",
+               "big:1", "--probe", big};
+  absl::StatusOr<SpawnResult> made = RunCommand(make, "", std::chrono::seconds(60), f.Path(""));
+  REQUIRE(made.ok());
+  REQUIRE(made->status.success());
+  SpawnResult loaded = f.Docker({"load", "-i", f.Path("big.tar")});
+  INFO(loaded.err);
+  REQUIRE(loaded.status.code == 0);
+  CHECK(loaded.out == "Loaded image: big:1\n");
+  SpawnResult size = f.Docker({"run", "--rm", "big:1", "wc", "-c", "/bin/berth-probe"});
+  CHECK(size.out.find("20971520") != std::string::npos);
 }
 
 }  // namespace
