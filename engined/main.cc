@@ -49,16 +49,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::string> flags_set;
-  for (const char* name : {"--host", "--data-root", "--exec-root", "--containerd", "--pidfile",
-                           "--log-level", "--group", "--tlsverify", "--tlscacert", "--tlscert",
-                           "--tlskey"}) {
+  for (const char* name :
+       {"--host", "--data-root", "--exec-root", "--containerd", "--pidfile", "--log-level",
+        "--group", "--tlsverify", "--tlscacert", "--tlscert", "--tlskey"}) {
     if (app.count(name) > 0) {
       std::string key = std::string(name).substr(2);
       flags_set.push_back(key == "host" ? "hosts" : key);
     }
   }
-  if (absl::Status s = berth::engined::server::ApplyDaemonJson(
-          config, flags_set, app.count("--config-file") > 0);
+  if (absl::Status s = berth::engined::server::ApplyDaemonJson(config, flags_set,
+                                                               app.count("--config-file") > 0);
       !s.ok()) {
     return Fail(s);
   }

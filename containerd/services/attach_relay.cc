@@ -153,9 +153,15 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
     }
     to_caller_.Clear();
     switch (from_shim_.stream()) {
-      case shimpb::STD_STREAM_STDOUT: to_caller_.set_stream(pb::ATTACH_STREAM_STDOUT); break;
-      case shimpb::STD_STREAM_STDERR: to_caller_.set_stream(pb::ATTACH_STREAM_STDERR); break;
-      default: to_caller_.set_stream(pb::ATTACH_STREAM_UNSPECIFIED); break;
+      case shimpb::STD_STREAM_STDOUT:
+        to_caller_.set_stream(pb::ATTACH_STREAM_STDOUT);
+        break;
+      case shimpb::STD_STREAM_STDERR:
+        to_caller_.set_stream(pb::ATTACH_STREAM_STDERR);
+        break;
+      default:
+        to_caller_.set_stream(pb::ATTACH_STREAM_UNSPECIFIED);
+        break;
     }
     to_caller_.set_data(std::move(*from_shim_.mutable_data()));
     StartWrite(&to_caller_);
@@ -176,9 +182,9 @@ class AttachRelay final : public grpc::ServerBidiReactor<pb::AttachRequest, pb::
     if (status.ok()) {
       FinishCaller(status);
     } else {
-      FinishCaller(grpc::Status(status.error_code(), "attach to task " +
-                                                         from_caller_.container_id() + ": " +
-                                                         status.error_message()));
+      FinishCaller(grpc::Status(
+          status.error_code(),
+          "attach to task " + from_caller_.container_id() + ": " + status.error_message()));
     }
     std::unique_lock lock(mu_);
     shim_done_ = true;

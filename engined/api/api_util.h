@@ -2,10 +2,9 @@
 // integer query values, and JSON field access that never throws.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "engined/http/http.h"

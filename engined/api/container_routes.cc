@@ -23,10 +23,9 @@ absl::StatusOr<WaitCondition> ParseWaitCondition(const std::string& text) {
 void ListContainers(ContainerManager& containers, Request& r, ResponseWriter& w) {
   absl::StatusOr<Filters> filters = ParseFilters(r.Query("filters"));
   if (!filters.ok()) return w.Error(filters.status());
-  if (absl::Status s = CheckFilterKeys(*filters, {"id", "name", "label", "exited", "status",
-                                                  "ancestor", "before", "since", "volume",
-                                                  "network", "health", "is-task", "publish",
-                                                  "expose"});
+  if (absl::Status s = CheckFilterKeys(
+          *filters, {"id", "name", "label", "exited", "status", "ancestor", "before", "since",
+                     "volume", "network", "health", "is-task", "publish", "expose"});
       !s.ok()) {
     return w.Error(s);
   }
@@ -124,12 +123,10 @@ void AddContainerRoutes(http::Router& router, ContainerManager& containers, Exec
     Reply(w, containers.Kill(r.Param("id"), r.Query("signal")));
   });
 
-  router.Add("POST", "/containers/{id}/pause", [&](Request& r, ResponseWriter& w) {
-    Reply(w, containers.Pause(r.Param("id")));
-  });
-  router.Add("POST", "/containers/{id}/unpause", [&](Request& r, ResponseWriter& w) {
-    Reply(w, containers.Unpause(r.Param("id")));
-  });
+  router.Add("POST", "/containers/{id}/pause",
+             [&](Request& r, ResponseWriter& w) { Reply(w, containers.Pause(r.Param("id"))); });
+  router.Add("POST", "/containers/{id}/unpause",
+             [&](Request& r, ResponseWriter& w) { Reply(w, containers.Unpause(r.Param("id"))); });
 
   router.Add("DELETE", "/containers/{id}", [&](Request& r, ResponseWriter& w) {
     if (r.QueryBool("link")) return w.Error(400, "links are not supported by berthd");
@@ -158,8 +155,8 @@ void AddContainerRoutes(http::Router& router, ContainerManager& containers, Exec
     // As dockerd: the headers go out at once, so the client knows the wait
     // is in place before it starts the container.
     w.BeginStream(200, "application/json");
-    absl::StatusOr<WaitResult> result = containers.Wait(
-        (*entry)->c.id, *condition, [&w] { return w.ClientGone(); });
+    absl::StatusOr<WaitResult> result =
+        containers.Wait((*entry)->c.id, *condition, [&w] { return w.ClientGone(); });
     if (!result.ok()) {
       w.Write(nlohmann::json{{"StatusCode", -1},
                              {"Error", {{"Message", std::string(result.status().message())}}}}

@@ -23,9 +23,9 @@ struct Running {
 absl::StatusOr<Running> Lookup(ContainerManager& containers, const std::string& ref) {
   BERTH_ASSIGN_OR_RETURN(ContainerRef entry, containers.Get(ref));
   std::lock_guard<std::mutex> lock(entry->mu);
-  return Running{entry->c.id, entry->c.BareName(),
-                 entry->c.state.status == RunState::kRunning ||
-                     entry->c.state.status == RunState::kPaused};
+  return Running{
+      entry->c.id, entry->c.BareName(),
+      entry->c.state.status == RunState::kRunning || entry->c.state.status == RunState::kPaused};
 }
 
 absl::StatusOr<std::optional<logs::StatsSample>> Sample(ContainerdClient& containerd,
@@ -94,11 +94,12 @@ void Top(ContainerManager& containers, Request& r, ResponseWriter& w) {
   ctrpb::ListPidsRequest request;
   request.set_container_id(c->id);
   ctrpb::ListPidsResponse response;
-  absl::Status s = CallStatus(containerd.tasks().ListPids(containerd.Ctx().get(), request, &response),
-                              "top " + c->id);
+  absl::Status s = CallStatus(
+      containerd.tasks().ListPids(containerd.Ctx().get(), request, &response), "top " + c->id);
   if (!s.ok()) return w.Error(s);
   std::vector<pid_t> pids;
-  for (const ctrpb::ProcessInfo& p : response.processes()) pids.push_back(static_cast<pid_t>(p.pid()));
+  for (const ctrpb::ProcessInfo& p : response.processes())
+    pids.push_back(static_cast<pid_t>(p.pid()));
   absl::StatusOr<logs::TopResult> top = logs::DockerTop(pids, r.Query("ps_args"));
   if (!top.ok()) return w.Error(top.status());
   w.Json(200, top->ToJson());

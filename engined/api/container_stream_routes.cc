@@ -24,7 +24,9 @@ using http::ResponseWriter;
 // Whether a hijacked connection is closed both ways. A client without
 // stdin half-closes its side at once, so POLLRDHUP means nothing here.
 bool HijackedClosed(int fd) {
-  struct pollfd p {fd, 0, 0};
+  struct pollfd p {
+    fd, 0, 0
+  };
   return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)) != 0;
 }
 
@@ -135,9 +137,8 @@ void Logs(ContainerManager& containers, Request& r, ResponseWriter& w) {
   };
   w.BeginStream(200, tty ? kRawStream : kMultiplexedStream);
   logs::LogFormatOptions format{tty, r.QueryBool("timestamps")};
-  logs::LogSink sink = logs::FormattingSink(format, [&](std::string_view bytes) {
-    return w.Write(bytes);
-  });
+  logs::LogSink sink =
+      logs::FormattingSink(format, [&](std::string_view bytes) { return w.Write(bytes); });
   // A following reader wakes when the container stops or the client goes.
   std::atomic<bool> done{false};
   std::thread waker;
@@ -172,8 +173,8 @@ void ExecStart(ExecManager& execs, Request& r, ResponseWriter& w) {
     if (!s.ok()) return w.Error(s);
     return w.Json(200, nlohmann::json::object());
   }
-  absl::Status s = execs.StartAttached(
-      id, [&](bool tty) -> absl::StatusOr<std::pair<UniqueFd, std::string>> {
+  absl::Status s =
+      execs.StartAttached(id, [&](bool tty) -> absl::StatusOr<std::pair<UniqueFd, std::string>> {
         BERTH_ASSIGN_OR_RETURN(http::Hijacked conn,
                                w.Hijack(tty ? kRawStream : kMultiplexedStream));
         return std::make_pair(std::move(conn.fd), std::move(conn.buffered));

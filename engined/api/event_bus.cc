@@ -9,12 +9,8 @@ void EventBus::Publish(const std::string& type, const std::string& action, const
   struct timespec now = RealtimeNow();
   int64_t nanos = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
   nlohmann::json e = {
-      {"Type", type},
-      {"Action", action},
-      {"Actor", {{"ID", id}, {"Attributes", attributes}}},
-      {"scope", "local"},
-      {"time", now.tv_sec},
-      {"timeNano", nanos},
+      {"Type", type},     {"Action", action},   {"Actor", {{"ID", id}, {"Attributes", attributes}}},
+      {"scope", "local"}, {"time", now.tv_sec}, {"timeNano", nanos},
   };
   if (type == "container") {
     e["status"] = action;
@@ -46,9 +42,8 @@ void EventBus::Stream(int64_t since_nanos, int64_t until_nanos,
     std::vector<nlohmann::json> batch;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(500), [&] {
-        return !history_.empty() && history_.back().first > seen;
-      });
+      cv_.wait_for(lock, std::chrono::milliseconds(500),
+                   [&] { return !history_.empty() && history_.back().first > seen; });
       for (const auto& [seq, e] : history_) {
         if (seq <= seen) continue;
         seen = seq;

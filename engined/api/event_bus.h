@@ -7,9 +7,8 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace berth::engined::api {
 

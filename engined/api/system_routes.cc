@@ -187,7 +187,8 @@ bool EventMatches(const nlohmann::json& e, const Filters& filters, ContainerMana
                absl::StatusOr<ContainerRef> c = containers.Get(v);
                return c.ok() && (*c)->c.id == id;
              }) &&
-         any("image", [&](const std::string& v) { return attrs.value("image", "") == v || id == v; }) &&
+         any("image",
+             [&](const std::string& v) { return attrs.value("image", "") == v || id == v; }) &&
          any("volume", [&](const std::string& v) { return type == "volume" && id == v; }) &&
          any("label", [&](const std::string& v) {
            auto [key, value] = SplitOnce(v, '=');
@@ -230,11 +231,13 @@ void DiskUsage(const SystemInfo& info, ContainerManager& containers, ResponseWri
     c["SizeRootFs"] = 0;
     list.push_back(c);
   }
-  w.Json(200, {{"LayersSize", info.layers_size ? info.layers_size() : 0},
-               {"Images", info.disk_usage_images ? info.disk_usage_images() : nlohmann::json::array()},
-               {"Containers", list},
-               {"Volumes", info.disk_usage_volumes ? info.disk_usage_volumes() : nlohmann::json::array()},
-               {"BuildCache", nlohmann::json::array()}});
+  w.Json(
+      200,
+      {{"LayersSize", info.layers_size ? info.layers_size() : 0},
+       {"Images", info.disk_usage_images ? info.disk_usage_images() : nlohmann::json::array()},
+       {"Containers", list},
+       {"Volumes", info.disk_usage_volumes ? info.disk_usage_volumes() : nlohmann::json::array()},
+       {"BuildCache", nlohmann::json::array()}});
 }
 
 }  // namespace
@@ -248,15 +251,16 @@ void AddSystemRoutes(http::Router& router, const SystemInfo& info, ContainerMana
   };
   router.Add("GET", "/_ping", ping);
   router.Add("HEAD", "/_ping", ping);
-  router.Add("GET", "/version", [info](Request&, ResponseWriter& w) { w.Json(200, Version(info)); });
-  router.Add("GET", "/info",
-             [info, &containers](Request&, ResponseWriter& w) { w.Json(200, Info(info, containers)); });
+  router.Add("GET", "/version",
+             [info](Request&, ResponseWriter& w) { w.Json(200, Version(info)); });
+  router.Add("GET", "/info", [info, &containers](Request&, ResponseWriter& w) {
+    w.Json(200, Info(info, containers));
+  });
   router.Add("GET", "/events", [&containers, &events](Request& r, ResponseWriter& w) {
     Events(containers, events, r, w);
   });
-  router.Add("GET", "/system/df", [info, &containers](Request&, ResponseWriter& w) {
-    DiskUsage(info, containers, w);
-  });
+  router.Add("GET", "/system/df",
+             [info, &containers](Request&, ResponseWriter& w) { DiskUsage(info, containers, w); });
 }
 
 }  // namespace berth::engined::api

@@ -2,9 +2,8 @@
 #pragma once
 
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "engined/api/event_bus.h"
 #include "engined/daemon/container_manager.h"
@@ -21,7 +20,7 @@ struct SystemInfo {
   std::string runtime = "berth-runtime";
   // Counts and sizes from the image and volume layers.
   std::function<int()> image_count;
-  std::function<nlohmann::json()> disk_usage_images;   // /system/df "Images"
+  std::function<nlohmann::json()> disk_usage_images;  // /system/df "Images"
   std::function<int64_t()> layers_size;
   std::function<nlohmann::json()> disk_usage_volumes;  // /system/df "Volumes"
 };

@@ -11,8 +11,7 @@ absl::Status CallStatus(const grpc::Status& status, std::string_view what) {
   return WithContext(grpcutil::FromGrpc(status), what);
 }
 
-ContainerdClient::ContainerdClient(const std::string& socket, std::string ns)
-    : ns_(std::move(ns)) {
+ContainerdClient::ContainerdClient(const std::string& socket, std::string ns) : ns_(std::move(ns)) {
   absl::StatusOr<std::string> path = grpcutil::UnixSocketPath(socket);
   channel_ = grpcutil::DialUnix(path.ok() ? *path : socket);
   containers_ = ctrpb::Containers::NewStub(channel_);

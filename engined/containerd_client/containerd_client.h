@@ -12,7 +12,6 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-
 #include "berth/containerd/v1/containers.grpc.pb.h"
 #include "berth/containerd/v1/content.grpc.pb.h"
 #include "berth/containerd/v1/diff.grpc.pb.h"

@@ -101,8 +101,7 @@ absl::StatusOr<std::string> ParseDetachKeys(const std::string& text) {
 }
 
 absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& options, UniqueFd fd,
-                         std::string buffered,
-                         const std::function<absl::Status()>& on_attached,
+                         std::string buffered, const std::function<absl::Status()>& on_attached,
                          const std::function<void()>& before_close) {
   std::unique_ptr<grpc::ClientContext> ctx = containerd.Ctx();
   auto stream = containerd.tasks().Attach(ctx.get());

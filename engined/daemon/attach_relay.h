@@ -39,9 +39,8 @@ absl::StatusOr<std::string> ParseDetachKeys(const std::string& text);
 // `before_close` runs after the output ended and before the client sees the
 // connection close (exec records its exit code there: the docker CLI asks
 // for it as soon as the stream ends).
-absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& options,
-                         UniqueFd fd, std::string buffered,
-                         const std::function<absl::Status()>& on_attached,
+absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& options, UniqueFd fd,
+                         std::string buffered, const std::function<absl::Status()>& on_attached,
                          const std::function<void()>& before_close = nullptr);
 
 }  // namespace berth::engined

@@ -7,9 +7,9 @@ namespace berth::engined {
 namespace {
 
 constexpr std::pair<RunState, const char*> kRunStateNames[] = {
-    {RunState::kCreated, "created"},       {RunState::kRunning, "running"},
-    {RunState::kPaused, "paused"},         {RunState::kRestarting, "restarting"},
-    {RunState::kRemoving, "removing"},     {RunState::kExited, "exited"},
+    {RunState::kCreated, "created"},   {RunState::kRunning, "running"},
+    {RunState::kPaused, "paused"},     {RunState::kRestarting, "restarting"},
+    {RunState::kRemoving, "removing"}, {RunState::kExited, "exited"},
     {RunState::kDead, "dead"},
 };
 

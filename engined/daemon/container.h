@@ -6,10 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 
@@ -40,13 +39,13 @@ struct ContainerState {
 };
 
 struct Container {
-  std::string id;    // 64 hex
-  std::string name;  // with docker's leading '/'
-  std::string created;  // RFC 3339 nano
-  std::string image;       // the image ID, "sha256:..."
-  std::string image_name;  // the reference as the client gave it
-  std::string chain_id;    // the image's top layer: the snapshot parent
-  nlohmann::json config = nlohmann::json::object();       // docker Config
+  std::string id;                                    // 64 hex
+  std::string name;                                  // with docker's leading '/'
+  std::string created;                               // RFC 3339 nano
+  std::string image;                                 // the image ID, "sha256:..."
+  std::string image_name;                            // the reference as the client gave it
+  std::string chain_id;                              // the image's top layer: the snapshot parent
+  nlohmann::json config = nlohmann::json::object();  // docker Config
   nlohmann::json host_config = nlohmann::json::object();  // docker HostConfig
   ContainerState state;
   int restart_count = 0;

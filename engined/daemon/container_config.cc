@@ -6,14 +6,14 @@
 #include "common/status.h"
 #include "engined/daemon/container_store.h"
 #include "engined/daemon/etc_files.h"
+#include "engined/spec/capabilities.h"
 #include "engined/spec/merge.h"
+#include "engined/spec/rlimits.h"
 #include "engined/spec/spec_builder.h"
 #include "engined/spec/user.h"
-#include "engined/spec/capabilities.h"
-#include "engined/spec/rlimits.h"
 #include "engined/spec/validate.h"
-#include "engined/volumes/resolve_mounts.h"
 #include "engined/volumes/copy_up.h"
+#include "engined/volumes/resolve_mounts.h"
 
 namespace berth::engined {
 
@@ -62,7 +62,8 @@ absl::StatusOr<NewContainerConfig> PrepareContainerConfig(const nlohmann::json& 
   BERTH_ASSIGN_OR_RETURN(config, spec::MergeImageConfig(config, image.config));
   if (!config.contains("Hostname") || !config["Hostname"].is_string() ||
       config["Hostname"].get<std::string>().empty()) {
-    config["Hostname"] = mode == "host" ? ContainerHostname(config, host_config, id) : id.substr(0, 12);
+    config["Hostname"] =
+        mode == "host" ? ContainerHostname(config, host_config, id) : id.substr(0, 12);
   }
   config["Image"] = body.value("Image", "");
   auto has_cmd = [&](const char* key) {
@@ -80,8 +81,8 @@ absl::StatusOr<nlohmann::json> ResolveContainerMounts(const Container& c, Volume
   if (store == nullptr) return nlohmann::json::array();
   BERTH_ASSIGN_OR_RETURN(volumes::MountRequest request,
                          volumes::MountRequestFromJson(c.id, c.config, c.host_config));
-  auto lookup = [&containers](const std::string& ref)
-      -> absl::StatusOr<std::vector<volumes::MountPoint>> {
+  auto lookup =
+      [&containers](const std::string& ref) -> absl::StatusOr<std::vector<volumes::MountPoint>> {
     BERTH_ASSIGN_OR_RETURN(ContainerRef other, containers.Get(ref));
     nlohmann::json stored;
     {
@@ -145,9 +146,9 @@ absl::StatusOr<nlohmann::json> BuildContainerSpec(const Container& c, const Spec
     input.mounts.push_back({m.destination, m.type, m.source, m.options});
   }
   // docker's per-container /etc files, unless the user mounted their own.
-  for (const auto& [dest, source] : {std::pair{"/etc/resolv.conf", c.resolv_conf_path},
-                                     std::pair{"/etc/hostname", c.hostname_path},
-                                     std::pair{"/etc/hosts", c.hosts_path}}) {
+  for (const auto& [dest, source] :
+       {std::pair{"/etc/resolv.conf", c.resolv_conf_path},
+        std::pair{"/etc/hostname", c.hostname_path}, std::pair{"/etc/hosts", c.hosts_path}}) {
     bool taken = false;
     for (const spec::Mount& m : input.mounts) taken = taken || m.destination == dest;
     if (!taken && !source.empty()) {
@@ -186,7 +187,9 @@ absl::StatusOr<nlohmann::json> BuildExecProcess(const nlohmann::json& container_
     process["env"] = merged;
   }
   if (std::string cwd = exec_config.value("WorkingDir", ""); !cwd.empty()) {
-    if (cwd[0] != '/') return InvalidArgumentf("the working directory '{}' is invalid, it needs to be an absolute path", cwd);
+    if (cwd[0] != '/')
+      return InvalidArgumentf(
+          "the working directory '{}' is invalid, it needs to be an absolute path", cwd);
     process["cwd"] = cwd;
   }
   if (std::string user = exec_config.value("User", ""); !user.empty()) {

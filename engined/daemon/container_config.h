@@ -3,10 +3,9 @@
 // the OCI spec it starts with.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "engined/daemon/backends.h"

@@ -75,18 +75,18 @@ absl::StatusOr<CreateResult> ContainerManager::Create(const std::string& name,
   ctrpb::CreateLeaseRequest lease;
   lease.set_id(LeaseId(id));
   ctrpb::CreateLeaseResponse lease_created;
-  BERTH_RETURN_IF_ERROR(CallStatus(
-      containerd_.leases().Create(containerd_.Ctx().get(), lease, &lease_created),
-      fmt::format("container {}: lease", id)));
+  BERTH_RETURN_IF_ERROR(
+      CallStatus(containerd_.leases().Create(containerd_.Ctx().get(), lease, &lease_created),
+                 fmt::format("container {}: lease", id)));
   ctrpb::PrepareSnapshotRequest prepare;
   prepare.set_snapshotter(kSnapshotter);
   prepare.set_key(id);
   prepare.set_parent(c.chain_id);
   ctrpb::PrepareSnapshotResponse prepared_snapshot;
-  BERTH_RETURN_IF_ERROR(CallStatus(containerd_.snapshots().Prepare(
-                                       containerd_.Ctx(LeaseId(id)).get(), prepare,
-                                       &prepared_snapshot),
-                                   fmt::format("container {}: prepare its snapshot", id)));
+  BERTH_RETURN_IF_ERROR(
+      CallStatus(containerd_.snapshots().Prepare(containerd_.Ctx(LeaseId(id)).get(), prepare,
+                                                 &prepared_snapshot),
+                 fmt::format("container {}: prepare its snapshot", id)));
   snapshot_made = true;
 
   ctrpb::CreateContainerRequest create;

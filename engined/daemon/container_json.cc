@@ -36,7 +36,6 @@ std::string NetworkMode(const Container& c) {
   return mode.empty() || mode == "default" ? "bridge" : mode;
 }
 
-
 nlohmann::json Labels(const Container& c) {
   auto it = c.config.find("Labels");
   return it != c.config.end() && it->is_object() ? *it : nlohmann::json::object();
@@ -142,10 +141,19 @@ nlohmann::json ContainerInspectJson(const Container& c, const std::vector<std::s
         {"MacAddress", ""},
         {"Networks",
          {{mode,
-           {{"IPAMConfig", nullptr}, {"Links", nullptr}, {"Aliases", nullptr},
-            {"NetworkID", ""}, {"EndpointID", ""}, {"Gateway", ""}, {"IPAddress", ""},
-            {"IPPrefixLen", 0}, {"IPv6Gateway", ""}, {"GlobalIPv6Address", ""},
-            {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""}, {"DriverOpts", nullptr}}}}}}},
+           {{"IPAMConfig", nullptr},
+            {"Links", nullptr},
+            {"Aliases", nullptr},
+            {"NetworkID", ""},
+            {"EndpointID", ""},
+            {"Gateway", ""},
+            {"IPAddress", ""},
+            {"IPPrefixLen", 0},
+            {"IPv6Gateway", ""},
+            {"GlobalIPv6Address", ""},
+            {"GlobalIPv6PrefixLen", 0},
+            {"MacAddress", ""},
+            {"DriverOpts", nullptr}}}}}}},
   };
 }
 
@@ -210,7 +218,9 @@ bool MatchesContainerFilters(const Container& c, const Filters& filters) {
   bool ok =
       any("id", [&](const std::string& v) { return c.id.rfind(v, 0) == 0; }) &&
       any("name",
-          [&](const std::string& v) { return c.BareName().find(v.rfind('/', 0) == 0 ? v.substr(1) : v) != std::string::npos; }) &&
+          [&](const std::string& v) {
+            return c.BareName().find(v.rfind('/', 0) == 0 ? v.substr(1) : v) != std::string::npos;
+          }) &&
       any("status", [&](const std::string& v) { return RunStateName(c.state.status) == v; }) &&
       any("exited",
           [&](const std::string& v) {

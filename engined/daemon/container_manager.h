@@ -12,17 +12,16 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/status/statusor.h"
 #include "engined/containerd_client/containerd_client.h"
-#include "engined/daemon/background_tasks.h"
 #include "engined/daemon/backends.h"
+#include "engined/daemon/background_tasks.h"
 #include "engined/daemon/container_store.h"
 #include "engined/daemon/restart_policy.h"
 
@@ -68,8 +67,8 @@ class ContainerManager {
 
   void SetEventSink(ContainerEventFn sink) { events_ = std::move(sink); }
   // Exits of exec processes go to the exec layer.
-  using ExecExitFn = std::function<void(const std::string& container_id,
-                                        const std::string& exec_id, uint32_t status)>;
+  using ExecExitFn = std::function<void(const std::string& container_id, const std::string& exec_id,
+                                        uint32_t status)>;
   void SetExecExitSink(ExecExitFn sink) { exec_exits_ = std::move(sink); }
 
   // Brings the records in line with containerd (containers that exited
@@ -82,10 +81,10 @@ class ContainerManager {
   absl::StatusOr<CreateResult> Create(const std::string& name, const nlohmann::json& body);
   // false: it was running already (docker answers 304).
   absl::StatusOr<bool> Start(const std::string& ref);
-  // false: it was not running (304). `timeout`: seconds before SIGKILL (nullopt: StopTimeout or 10; -1: wait
-  // forever). `signal`: overrides StopSignal.
+  // false: it was not running (304). `timeout`: seconds before SIGKILL (nullopt: StopTimeout or 10;
+  // -1: wait forever). `signal`: overrides StopSignal.
   absl::StatusOr<bool> Stop(const std::string& ref, std::optional<int> timeout,
-                    const std::string& signal = "");
+                            const std::string& signal = "");
   absl::Status Kill(const std::string& ref, const std::string& signal);
   absl::Status Restart(const std::string& ref, std::optional<int> timeout,
                        const std::string& signal = "");
@@ -114,7 +113,7 @@ class ContainerManager {
 
   absl::StatusOr<bool> StartLocked(const ContainerRef& entry);
   absl::StatusOr<bool> StopLocked(const ContainerRef& entry, std::optional<int> timeout,
-                          const std::string& signal);
+                                  const std::string& signal);
   absl::Status RemoveLocked(const ContainerRef& entry, bool remove_volumes);
   absl::Status DeleteTaskIfAny(const std::string& id);
   // Handles an init's exit: records it, removes an --rm container, or

@@ -142,8 +142,7 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
     entry->c.state.error = message;
     entry->c.state.exit_code = code;
     Persist(entry);
-    return CallStatus(grpc::Status(s.error_code(), message),
-                      "failed to create task for container");
+    return CallStatus(grpc::Status(s.error_code(), message), "failed to create task for container");
   }
 
   // Running before Tasks.Start: an exit that races the start's reply then
@@ -182,7 +181,8 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
   if (!s.ok()) {
     (void)DeleteTaskIfAny(id);
     std::lock_guard<std::mutex> lock(entry->mu);
-    entry->c.state.status = entry->c.state.has_been_started ? RunState::kExited : RunState::kCreated;
+    entry->c.state.status =
+        entry->c.state.has_been_started ? RunState::kExited : RunState::kCreated;
     entry->c.state.pid = 0;
     auto [message, code] = DockerStartError(s.error_message());
     entry->c.state.error = message;

@@ -1,6 +1,5 @@
-#include <signal.h>
-
 #include <fmt/format.h>
+#include <signal.h>
 
 #include "common/logger.h"
 #include "common/status.h"

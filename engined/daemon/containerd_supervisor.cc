@@ -1,12 +1,11 @@
 #include "engined/daemon/containerd_supervisor.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
-#include <grpcpp/grpcpp.h>
 
 #include "berth/containerd/v1/version.grpc.pb.h"
 #include "common/file_util.h"
@@ -55,15 +54,15 @@ absl::Status ContainerdSupervisor::WaitReady(std::chrono::milliseconds timeout) 
     if (s.ok()) return absl::OkStatus();
     last = s.error_message();
     if (!Alive()) {
-      return absl::UnavailableError(fmt::format(
-          "berth-containerd exited before it answered on {} (see {})", options_.socket,
-          options_.log_file));
+      return absl::UnavailableError(
+          fmt::format("berth-containerd exited before it answered on {} (see {})", options_.socket,
+                      options_.log_file));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return absl::DeadlineExceededError(fmt::format(
-      "berth-containerd did not answer on {} within {} ms: {}", options_.socket, timeout.count(),
-      last));
+  return absl::DeadlineExceededError(
+      fmt::format("berth-containerd did not answer on {} within {} ms: {}", options_.socket,
+                  timeout.count(), last));
 }
 
 absl::Status ContainerdSupervisor::Spawn() {
@@ -72,9 +71,8 @@ absl::Status ContainerdSupervisor::Spawn() {
   UniqueFd log(::open(options_.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!log) return ErrnoErrorf(errno, "open {}", options_.log_file);
   SpawnOptions spawn;
-  spawn.argv = {options_.binary,  "--address", options_.socket, "--root",
-                options_.root,    "--state",   options_.state,  "--log-level",
-                options_.log_level};
+  spawn.argv = {options_.binary, "--address",    options_.socket, "--root",          options_.root,
+                "--state",       options_.state, "--log-level",   options_.log_level};
   // Its own session: a signal to berthd's process group must not reach it.
   spawn.new_session = true;
   spawn.fds = {{1, log.get()}, {2, log.get()}};
@@ -135,7 +133,8 @@ void ContainerdSupervisor::Stop(bool terminate) {
   pid_t pid = pid_;
   if (!terminate || pid <= 0) return;
   ::kill(pid, SIGTERM);
-  for (int i = 0; i < 100 && Alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 100 && Alive(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (Alive()) {
     ::kill(pid, SIGKILL);
     if (own_child_) ::waitpid(pid, nullptr, 0);

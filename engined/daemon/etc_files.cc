@@ -1,8 +1,7 @@
 #include "engined/daemon/etc_files.h"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "common/file_util.h"
 #include "common/status.h"

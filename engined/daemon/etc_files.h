@@ -2,9 +2,8 @@
 // writes into the container's directory and bind-mounts into it.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

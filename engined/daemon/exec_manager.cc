@@ -21,10 +21,8 @@ bool BoolField(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 ExecManager::ExecManager(ContainerManager& containers) : containers_(containers) {
-  containers_.SetExecExitSink(
-      [this](const std::string& container_id, const std::string& exec_id, uint32_t status) {
-        OnExit(container_id, exec_id, status);
-      });
+  containers_.SetExecExitSink([this](const std::string& container_id, const std::string& exec_id,
+                                     uint32_t status) { OnExit(container_id, exec_id, status); });
 }
 
 absl::StatusOr<std::string> ExecManager::Create(const std::string& container_ref,
@@ -71,7 +69,8 @@ absl::StatusOr<std::shared_ptr<ExecInstance>> ExecManager::Get(const std::string
 absl::Status ExecManager::Prepare(const std::shared_ptr<ExecInstance>& exec) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (exec->started) return FailedPreconditionf("Error: Exec command {} has already run", exec->id);
+    if (exec->started)
+      return FailedPreconditionf("Error: Exec command {} has already run", exec->id);
     exec->started = true;
   }
   BERTH_ASSIGN_OR_RETURN(ContainerRef entry, containers_.Get(exec->container_id));
@@ -156,8 +155,9 @@ absl::Status ExecManager::StartAttached(
         containerd.tasks().Wait(containerd.Ctx(std::chrono::seconds(10)).get(), wait, &waited);
     if (s.ok()) OnExit(exec->container_id, exec->id, waited.exit_status());
   };
-  return RelayAttach(containerd, options, std::move(conn.first), std::move(conn.second),
-                     [&] { return StartProcess(exec); }, record_exit);
+  return RelayAttach(
+      containerd, options, std::move(conn.first), std::move(conn.second),
+      [&] { return StartProcess(exec); }, record_exit);
 }
 
 absl::Status ExecManager::Resize(const std::string& exec_id, int height, int width) {

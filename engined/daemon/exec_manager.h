@@ -7,9 +7,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
@@ -40,9 +39,9 @@ class ExecManager {
   // POST /exec/{id}/start attached: `hijack` takes over the connection
   // once the start is known to be valid (docker answers errors as HTTP
   // before the upgrade).
-  absl::Status StartAttached(const std::string& exec_id,
-                             const std::function<absl::StatusOr<std::pair<UniqueFd, std::string>>(
-                                 bool tty)>& hijack);
+  absl::Status StartAttached(
+      const std::string& exec_id,
+      const std::function<absl::StatusOr<std::pair<UniqueFd, std::string>>(bool tty)>& hijack);
   absl::Status Resize(const std::string& exec_id, int height, int width);
   // GET /exec/{id}/json.
   absl::StatusOr<nlohmann::json> Inspect(const std::string& exec_id);

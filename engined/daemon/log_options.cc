@@ -14,7 +14,8 @@ absl::StatusOr<int64_t> ParseByteSize(const std::string& text) {
   std::optional<int64_t> n = ParseInt64(t.substr(0, digits));
   if (!n.has_value()) return InvalidArgumentf("invalid size: {:?}", text);
   std::string unit;
-  for (char c : t.substr(digits)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : t.substr(digits))
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!unit.empty() && unit.back() == 'b') unit.pop_back();
   int shift = 0;
   if (unit == "k") {
@@ -36,7 +37,8 @@ absl::StatusOr<JsonFileOptions> JsonFileOptionsOf(const nlohmann::json& host_con
   nlohmann::json opts = daemon_log_opts.is_object() ? daemon_log_opts : nlohmann::json::object();
   auto it = host_config.find("LogConfig");
   if (it != host_config.end() && it->is_object()) {
-    if (auto t = it->find("Type"); t != it->end() && t->is_string() && !t->get<std::string>().empty()) {
+    if (auto t = it->find("Type");
+        t != it->end() && t->is_string() && !t->get<std::string>().empty()) {
       type = t->get<std::string>();
     }
     if (auto c = it->find("Config"); c != it->end() && c->is_object() && !c->empty()) opts = *c;
@@ -47,8 +49,8 @@ absl::StatusOr<JsonFileOptions> JsonFileOptionsOf(const nlohmann::json& host_con
     return out;
   }
   if (type != "json-file") {
-    return InvalidArgumentf("logger: no log driver named '{}' is registered (berthd has json-file and none)",
-                            type);
+    return InvalidArgumentf(
+        "logger: no log driver named '{}' is registered (berthd has json-file and none)", type);
   }
   for (const auto& [key, value] : opts.items()) {
     if (!value.is_string()) return InvalidArgumentf("log-opt {}: expected a string", key);

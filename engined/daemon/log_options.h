@@ -3,17 +3,16 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 
 namespace berth::engined {
 
 struct JsonFileOptions {
-  bool enabled = true;    // false for the "none" driver
-  int64_t max_size = 0;   // bytes; 0 is unlimited
+  bool enabled = true;   // false for the "none" driver
+  int64_t max_size = 0;  // bytes; 0 is unlimited
   int32_t max_file = 1;
 };
 

@@ -14,19 +14,18 @@ namespace {
 // Our own lists (docker's generator uses notable scientists; so do we, a
 // different, shorter selection).
 constexpr std::array kAdjectives = {
-    "able",    "bold",    "brave",   "calm",    "clever",  "cool",    "crisp",   "daring",
-    "eager",   "fair",    "fast",    "fond",    "gentle",  "glad",    "happy",   "keen",
-    "kind",    "lively",  "lucid",   "merry",   "modest",  "nimble",  "noble",   "patient",
-    "proud",   "quick",   "quiet",   "ready",   "sharp",   "steady",  "swift",   "tender",
-    "upbeat",  "vivid",   "warm",    "wise",    "witty",   "zealous", "bright",  "jolly",
+    "able",   "bold",   "brave", "calm",  "clever", "cool",    "crisp",  "daring",
+    "eager",  "fair",   "fast",  "fond",  "gentle", "glad",    "happy",  "keen",
+    "kind",   "lively", "lucid", "merry", "modest", "nimble",  "noble",  "patient",
+    "proud",  "quick",  "quiet", "ready", "sharp",  "steady",  "swift",  "tender",
+    "upbeat", "vivid",  "warm",  "wise",  "witty",  "zealous", "bright", "jolly",
 };
 constexpr std::array kSurnames = {
-    "agnesi",   "archimedes", "babbage",  "bohr",     "boole",    "curie",     "darwin",
-    "dijkstra", "einstein",   "euclid",   "euler",    "faraday",  "fermat",    "feynman",
-    "gauss",    "goodall",    "hamilton", "hopper",   "hypatia",  "kepler",    "knuth",
-    "lamarr",   "lovelace",   "maxwell",  "meitner",  "mendel",   "newton",    "noether",
-    "pascal",   "pasteur",    "planck",   "ritchie",  "shannon",  "tesla",     "thompson",
-    "turing",   "volta",      "wiles",    "wozniak",  "yalow",
+    "agnesi",   "archimedes", "babbage",  "bohr",    "boole",  "curie",   "darwin",   "dijkstra",
+    "einstein", "euclid",     "euler",    "faraday", "fermat", "feynman", "gauss",    "goodall",
+    "hamilton", "hopper",     "hypatia",  "kepler",  "knuth",  "lamarr",  "lovelace", "maxwell",
+    "meitner",  "mendel",     "newton",   "noether", "pascal", "pasteur", "planck",   "ritchie",
+    "shannon",  "tesla",      "thompson", "turing",  "volta",  "wiles",   "wozniak",  "yalow",
 };
 
 uint64_t RandomU64() {
@@ -48,8 +47,8 @@ absl::Status ValidateContainerName(const std::string& name) {
   bool ok = bare.size() >= 2;
   for (size_t i = 0; ok && i < bare.size(); ++i) ok = NameChar(bare[i], i == 0);
   if (!ok) {
-    return InvalidArgumentf("Invalid container name ({}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-                            bare);
+    return InvalidArgumentf(
+        "Invalid container name ({}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", bare);
   }
   return absl::OkStatus();
 }

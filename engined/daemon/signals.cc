@@ -14,14 +14,14 @@ namespace berth::engined {
 namespace {
 
 constexpr std::pair<const char*, int> kSignals[] = {
-    {"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},       {"CHLD", SIGCHLD},
-    {"CONT", SIGCONT}, {"FPE", SIGFPE},   {"HUP", SIGHUP},       {"ILL", SIGILL},
-    {"INT", SIGINT},   {"IO", SIGIO},     {"IOT", SIGIOT},       {"KILL", SIGKILL},
-    {"PIPE", SIGPIPE}, {"POLL", SIGPOLL}, {"PROF", SIGPROF},     {"PWR", SIGPWR},
-    {"QUIT", SIGQUIT}, {"SEGV", SIGSEGV}, {"STKFLT", SIGSTKFLT}, {"STOP", SIGSTOP},
-    {"SYS", SIGSYS},   {"TERM", SIGTERM}, {"TRAP", SIGTRAP},     {"TSTP", SIGTSTP},
-    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"URG", SIGURG},       {"USR1", SIGUSR1},
-    {"USR2", SIGUSR2}, {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH}, {"XCPU", SIGXCPU},
+    {"ABRT", SIGABRT}, {"ALRM", SIGALRM},     {"BUS", SIGBUS},       {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT}, {"FPE", SIGFPE},       {"HUP", SIGHUP},       {"ILL", SIGILL},
+    {"INT", SIGINT},   {"IO", SIGIO},         {"IOT", SIGIOT},       {"KILL", SIGKILL},
+    {"PIPE", SIGPIPE}, {"POLL", SIGPOLL},     {"PROF", SIGPROF},     {"PWR", SIGPWR},
+    {"QUIT", SIGQUIT}, {"SEGV", SIGSEGV},     {"STKFLT", SIGSTKFLT}, {"STOP", SIGSTOP},
+    {"SYS", SIGSYS},   {"TERM", SIGTERM},     {"TRAP", SIGTRAP},     {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},       {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2}, {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH},   {"XCPU", SIGXCPU},
     {"XFSZ", SIGXFSZ},
 };
 
@@ -44,7 +44,7 @@ absl::StatusOr<int> ParseSignal(const std::string& text) {
     std::optional<int64_t> k = ParseInt64(name.substr(6));
     if (k.has_value() && *k >= 0) {
       int v = name[2] == 'M' && name[3] == 'I' ? SIGRTMIN + static_cast<int>(*k)
-                                                : SIGRTMAX - static_cast<int>(*k);
+                                               : SIGRTMAX - static_cast<int>(*k);
       if (v >= SIGRTMIN && v <= SIGRTMAX) return v;
     }
   }

@@ -1,12 +1,12 @@
 // docker load / save: tarballs through containerd's Images.Import and
 // Images.Export (docker-save format out; docker-save or OCI in).
+#include <algorithm>
+#include <cstring>
+
 #include "common/grpc/status_convert.h"
 #include "common/reference.h"
 #include "common/status.h"
 #include "engined/images/image_service.h"
-
-#include <algorithm>
-#include <cstring>
 
 namespace berth::engined::images {
 namespace {

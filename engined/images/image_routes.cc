@@ -70,11 +70,14 @@ void AddImageRoutes(http::Router& router, ImageService& images) {
     Reply(w, s->List(r.QueryBool("all"), r.Query("filters"), r.QueryBool("digests")));
   });
   router.Add("POST", "/images/create", [s](Request& r, ResponseWriter& w) { Create(*s, r, w); });
-  router.Add("POST", "/images/load", [s](Request& r, ResponseWriter& w) {
-    // Streamed: a saved image is often larger than any body berthd buffers.
-    Finish(w, s->Load([&r](char* buf, size_t n) { return r.ReadBody(buf, n); },
-                      r.QueryBool("quiet"), StreamSink(w)));
-  }, http::RouteOptions{.stream_body = true});
+  router.Add(
+      "POST", "/images/load",
+      [s](Request& r, ResponseWriter& w) {
+        // Streamed: a saved image is often larger than any body berthd buffers.
+        Finish(w, s->Load([&r](char* buf, size_t n) { return r.ReadBody(buf, n); },
+                          r.QueryBool("quiet"), StreamSink(w)));
+      },
+      http::RouteOptions{.stream_body = true});
   router.Add("POST", "/images/prune",
              [s](Request& r, ResponseWriter& w) { Reply(w, s->Prune(r.Query("filters"))); });
   auto save = [s](const std::vector<std::string>& names, ResponseWriter& w) {

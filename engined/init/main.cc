@@ -19,14 +19,11 @@ namespace {
 
 // Signals passed on to the child. SIGKILL and SIGSTOP cannot be caught;
 // SIGCHLD is ours; fatal faults are not forwarded, they would be our own bug.
-constexpr int kForwarded[] = {SIGHUP,  SIGINT,   SIGQUIT,  SIGTERM,  SIGUSR1, SIGUSR2,
-                              SIGWINCH, SIGALRM, SIGCONT,  SIGTSTP,  SIGTTIN, SIGTTOU,
-                              SIGPIPE, SIGPROF,  SIGVTALRM, SIGURG,  SIGIO,   SIGPWR,
-                              SIGXCPU, SIGXFSZ};
+constexpr int kForwarded[] = {SIGHUP,    SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+                              SIGALRM,   SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE, SIGPROF,
+                              SIGVTALRM, SIGURG,  SIGIO,   SIGPWR,  SIGXCPU, SIGXFSZ};
 
-void Fail(const char* what) {
-  fprintf(stderr, "berth-init: %s: %s\n", what, strerror(errno));
-}
+void Fail(const char* what) { fprintf(stderr, "berth-init: %s: %s\n", what, strerror(errno)); }
 
 int ExitCodeOf(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);

@@ -37,7 +37,8 @@ absl::StatusOr<HostCpu> ReadHostCpu(const std::string& proc_stat) {
     std::vector<std::string_view> f = Fields(line);
     if (f.empty()) continue;
     if (f[0] == "cpu") {
-      if (f.size() < 8) return InvalidArgumentf("{}: the cpu line has {} fields", proc_stat, f.size());
+      if (f.size() < 8)
+        return InvalidArgumentf("{}: the cpu line has {} fields", proc_stat, f.size());
       uint64_t ticks = 0;
       for (size_t i = 1; i < 8; ++i) {
         std::optional<uint64_t> v = ParseUint64(f[i]);

@@ -1,7 +1,6 @@
 #include "engined/logs/json_log_line.h"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "common/status.h"

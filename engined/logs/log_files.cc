@@ -57,8 +57,7 @@ absl::StatusOr<LogChain> OpenLogChain(const std::string& path, int max_files) {
     std::reverse(chain.rotated.begin(), chain.rotated.end());
     return chain;
   }
-  return Errorf(absl::StatusCode::kUnavailable, "open {}: the log rotates too fast to read",
-                path);
+  return Errorf(absl::StatusCode::kUnavailable, "open {}: the log rotates too fast to read", path);
 }
 
 namespace {

@@ -50,8 +50,8 @@ absl::StatusOr<std::optional<LogFileHandle>> NextAfterRotation(const LogReadOpti
 
 class Follower {
  public:
-  Follower(const LogReadOptions& options, std::optional<LogFileHandle> current,
-           std::string pending, RecordFilter* filter)
+  Follower(const LogReadOptions& options, std::optional<LogFileHandle> current, std::string pending,
+           RecordFilter* filter)
       : options_(options),
         current_(std::move(current)),
         pending_(std::move(pending)),
@@ -65,9 +65,9 @@ class Follower {
     inotify_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (!inotify_) return ErrnoErrorf(errno, "inotify_init1 for {}", options_.path);
     std::string dir = DirName(options_.path);
-    if (::inotify_add_watch(inotify_.get(), dir.c_str(),
-                            IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE |
-                                IN_CLOSE_WRITE) < 0) {
+    if (::inotify_add_watch(
+            inotify_.get(), dir.c_str(),
+            IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_CLOSE_WRITE) < 0) {
       return ErrnoErrorf(errno, "inotify_add_watch {}", dir);
     }
     for (;;) {

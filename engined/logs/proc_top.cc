@@ -54,7 +54,9 @@ absl::StatusOr<std::optional<ProcInfo>> ReadProc(const std::string& root, pid_t 
   std::vector<std::string_view> f = Words(std::string_view(*stat).substr(close + 1));
   // f[0] is field 3 (state); field k is f[k - 3].
   if (f.size() < 20) return InvalidArgumentf("{}/stat: {} fields after comm", dir, f.size());
-  auto field = [&](int k) { return ParseUint64(TrimSpace(f[static_cast<size_t>(k - 3)])).value_or(0); };
+  auto field = [&](int k) {
+    return ParseUint64(TrimSpace(f[static_cast<size_t>(k - 3)])).value_or(0);
+  };
   info.ppid = static_cast<pid_t>(field(4));
   info.tty_nr = field(7);
   info.cpu_ticks = field(14) + field(15);
@@ -145,7 +147,8 @@ absl::StatusOr<TopResult> ProcTop(const std::vector<pid_t>& pids, const std::str
   BERTH_ASSIGN_OR_RETURN(std::string stat, ReadFile(proc_root + "/stat"));
   uint64_t boot_time = 0;
   for (std::string_view line : Split(stat, '\n', true)) {
-    if (line.substr(0, 6) == "btime ") boot_time = ParseUint64(TrimSpace(line.substr(6))).value_or(0);
+    if (line.substr(0, 6) == "btime ")
+      boot_time = ParseUint64(TrimSpace(line.substr(6))).value_or(0);
   }
   BERTH_ASSIGN_OR_RETURN(std::string uptime_text, ReadFile(proc_root + "/uptime"));
   double uptime = std::strtod(uptime_text.c_str(), nullptr);
@@ -164,9 +167,9 @@ absl::StatusOr<TopResult> ProcTop(const std::vector<pid_t>& pids, const std::str
     uint64_t c = elapsed > 0 ? info->cpu_ticks * 100 / static_cast<uint64_t>(hz) / elapsed : 0;
     time_t start = static_cast<time_t>(boot_time + info->start_ticks / static_cast<uint64_t>(hz));
     result.processes.push_back({UserName(info->euid), std::to_string(info->pid),
-                                std::to_string(info->ppid), std::to_string(std::min<uint64_t>(c, 99)),
-                                StartTime(start, now), Tty(info->tty_nr),
-                                CpuTime(info->cpu_ticks, hz), Command(*info)});
+                                std::to_string(info->ppid),
+                                std::to_string(std::min<uint64_t>(c, 99)), StartTime(start, now),
+                                Tty(info->tty_nr), CpuTime(info->cpu_ticks, hz), Command(*info)});
   }
   return result;
 }

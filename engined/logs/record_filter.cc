@@ -15,8 +15,7 @@ bool RecordFilter::Line(std::string_view line, const std::string& path) {
   }
   if (options_.since_nanos && record->time_nanos < *options_.since_nanos) return true;
   if (options_.until_nanos && record->time_nanos > *options_.until_nanos) return false;
-  bool wanted = record->stream == LogStream::kStdout ? options_.show_stdout
-                                                     : options_.show_stderr;
+  bool wanted = record->stream == LogStream::kStdout ? options_.show_stdout : options_.show_stderr;
   if (!wanted) return true;
   return sink_(*record);
 }

@@ -107,8 +107,8 @@ json DockerStatsJson(const StatsIdentity& identity, const std::optional<StatsSam
   out["storage_stats"] = json::object();
   out["cpu_stats"] = CpuStatsJson(current);
   out["precpu_stats"] = CpuStatsJson(current ? previous : std::nullopt);
-  out["memory_stats"] = current ? MemoryStatsJson(*current, identity.machine_memory)
-                                : json::object();
+  out["memory_stats"] =
+      current ? MemoryStatsJson(*current, identity.machine_memory) : json::object();
   out["name"] = identity.name.starts_with('/') ? identity.name : "/" + identity.name;
   out["id"] = identity.id;
   return out;

@@ -5,9 +5,8 @@
 // stats.total_inactive_file, LIMIT = memory_stats.limit.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 

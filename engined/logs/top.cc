@@ -65,8 +65,7 @@ nlohmann::json TopResult::ToJson() const {
   return {{"Titles", titles}, {"Processes", procs}};
 }
 
-absl::StatusOr<TopResult> ParsePsOutput(const std::string& output,
-                                        const std::vector<pid_t>& pids) {
+absl::StatusOr<TopResult> ParsePsOutput(const std::string& output, const std::vector<pid_t>& pids) {
   std::vector<std::string_view> lines = Split(output, '\n');
   TopResult result;
   if (!lines.empty()) result.titles = FieldsAscii(lines[0]);

@@ -5,7 +5,6 @@
 #include <sys/types.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 

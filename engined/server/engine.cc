@@ -60,7 +60,8 @@ std::map<std::string, std::string> EventAttributes(const Container& c) {
 
 absl::StatusOr<std::string> UnixPath(const std::string& host) {
   if (host.rfind("unix://", 0) == 0) return host.substr(7);
-  if (host.rfind("fd://", 0) == 0) return absl::UnimplementedError("fd:// hosts (socket activation) are not supported");
+  if (host.rfind("fd://", 0) == 0)
+    return absl::UnimplementedError("fd:// hosts (socket activation) are not supported");
   if (host.rfind("tcp://", 0) == 0) return std::string();
   return InvalidArgumentf("invalid host {:?}: expected unix:///path or tcp://host:port", host);
 }
@@ -181,7 +182,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
     nlohmann::json out = nlohmann::json::array();
     absl::StatusOr<std::vector<volumes::VolumeUsage>> usage = raw->volumes->Usage();
     if (!usage.ok()) return out;
-    for (const volumes::VolumeUsage& u : *usage) out.push_back(volumes::VolumeToApiJson(u.volume, &u));
+    for (const volumes::VolumeUsage& u : *usage)
+      out.push_back(volumes::VolumeToApiJson(u.volume, &u));
     return out;
   };
   api::AddSystemRoutes(p->router, info, *p->containers, p->events);
@@ -195,9 +197,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
   server_options.api_version = kApiVersion;
   server_options.min_api_version = kMinApiVersion;
   server_options.server_header = std::string("Berth/") + BERTH_VERSION + " (linux)";
-  server_options.headers = {{"Api-Version", kApiVersion},
-                            {"Docker-Experimental", "false"},
-                            {"Ostype", "linux"}};
+  server_options.headers = {
+      {"Api-Version", kApiVersion}, {"Docker-Experimental", "false"}, {"Ostype", "linux"}};
   p->server = std::make_unique<http::Server>(p->router, server_options);
   int gid = -1;
   if (!config.group.empty()) {

@@ -25,10 +25,11 @@ absl::Status ApplyDaemonJson(EngineConfig& config, const std::vector<std::string
   auto take_string = [&](const char* key, std::string& out) -> absl::Status {
     auto it = j.find(key);
     if (it == j.end()) return absl::OkStatus();
-    if (!it->is_string()) return InvalidArgumentf("{}: {} must be a string", config.config_file, key);
+    if (!it->is_string())
+      return InvalidArgumentf("{}: {} must be a string", config.config_file, key);
     if (flagged(key)) {
-      conflicts.push_back(fmt::format("{}: (from flag: {}, from file: {})", key, out,
-                                      it->get<std::string>()));
+      conflicts.push_back(
+          fmt::format("{}: (from flag: {}, from file: {})", key, out, it->get<std::string>()));
       return absl::OkStatus();
     }
     out = it->get<std::string>();
@@ -44,7 +45,8 @@ absl::Status ApplyDaemonJson(EngineConfig& config, const std::vector<std::string
   BERTH_RETURN_IF_ERROR(take_string("tlscert", config.tls_cert));
   BERTH_RETURN_IF_ERROR(take_string("tlskey", config.tls_key));
   if (auto it = j.find("tlsverify"); it != j.end()) {
-    if (!it->is_boolean()) return InvalidArgumentf("{}: tlsverify must be a boolean", config.config_file);
+    if (!it->is_boolean())
+      return InvalidArgumentf("{}: tlsverify must be a boolean", config.config_file);
     if (!flagged("tlsverify")) config.tls_verify = it->get<bool>();
   }
   if (auto it = j.find("hosts"); it != j.end()) {
@@ -53,13 +55,15 @@ absl::Status ApplyDaemonJson(EngineConfig& config, const std::vector<std::string
       conflicts.push_back("hosts");
     } else {
       for (const auto& h : *it) {
-        if (!h.is_string()) return InvalidArgumentf("{}: hosts must be strings", config.config_file);
+        if (!h.is_string())
+          return InvalidArgumentf("{}: hosts must be strings", config.config_file);
         config.hosts.push_back(h.get<std::string>());
       }
     }
   }
   if (auto it = j.find("log-opts"); it != j.end()) {
-    if (!it->is_object()) return InvalidArgumentf("{}: log-opts must be an object", config.config_file);
+    if (!it->is_object())
+      return InvalidArgumentf("{}: log-opts must be an object", config.config_file);
     config.log_opts = *it;
   }
   if (auto it = j.find("log-driver"); it != j.end()) {
@@ -70,11 +74,14 @@ absl::Status ApplyDaemonJson(EngineConfig& config, const std::vector<std::string
   }
   if (auto it = j.find("default-ulimits"); it != j.end()) {
     // dockerd's map {"nofile": {"Name": "nofile", "Soft": n, "Hard": n}}.
-    if (!it->is_object()) return InvalidArgumentf("{}: default-ulimits must be an object", config.config_file);
+    if (!it->is_object())
+      return InvalidArgumentf("{}: default-ulimits must be an object", config.config_file);
     config.default_ulimits = nlohmann::json::array();
     for (const auto& [name, u] : it->items()) {
       nlohmann::json entry = u;
-      if (!entry.is_object()) return InvalidArgumentf("{}: default-ulimits.{}: expected an object", config.config_file, name);
+      if (!entry.is_object())
+        return InvalidArgumentf("{}: default-ulimits.{}: expected an object", config.config_file,
+                                name);
       entry["Name"] = name;
       config.default_ulimits.push_back(entry);
     }

@@ -34,16 +34,16 @@ json Rule(bool allow, const char* type, int64_t major, int64_t minor) {
 json DefaultRules() {
   json rules = json::array();
   rules.push_back({{"allow", false}, {"access", "rwm"}});
-  rules.push_back(Rule(true, "c", 1, 5));   // zero
-  rules.push_back(Rule(true, "c", 1, 3));   // null
-  rules.push_back(Rule(true, "c", 1, 9));   // urandom
-  rules.push_back(Rule(true, "c", 1, 8));   // random
-  rules.push_back(Rule(true, "c", 5, 0));   // tty
-  rules.push_back(Rule(true, "c", 5, 1));   // console
+  rules.push_back(Rule(true, "c", 1, 5));      // zero
+  rules.push_back(Rule(true, "c", 1, 3));      // null
+  rules.push_back(Rule(true, "c", 1, 9));      // urandom
+  rules.push_back(Rule(true, "c", 1, 8));      // random
+  rules.push_back(Rule(true, "c", 5, 0));      // tty
+  rules.push_back(Rule(true, "c", 5, 1));      // console
   rules.push_back(Rule(false, "c", 10, 229));  // fuse
-  rules.push_back(Rule(true, "c", 136, 0));  // pty slaves, any minor
+  rules.push_back(Rule(true, "c", 136, 0));    // pty slaves, any minor
   rules.back().erase("minor");
-  rules.push_back(Rule(true, "c", 5, 2));   // ptmx
+  rules.push_back(Rule(true, "c", 5, 2));  // ptmx
   return rules;
 }
 
@@ -51,9 +51,8 @@ absl::StatusOr<json> StatDevice(const std::string& host, const std::string& cont
                                 const std::string& permissions, bool with_rule, json* rules) {
   struct stat st {};
   if (stat(host.c_str(), &st) != 0) {
-    return ErrnoErrorf(errno,
-                       "error gathering device information while adding custom device \"{}\"",
-                       host);
+    return ErrnoErrorf(
+        errno, "error gathering device information while adding custom device \"{}\"", host);
   }
   const char* type = S_ISCHR(st.st_mode) ? "c" : S_ISBLK(st.st_mode) ? "b" : nullptr;
   if (type == nullptr) {
@@ -125,8 +124,7 @@ absl::StatusOr<std::vector<DeviceMapping>> ParseDeviceMappings(const nlohmann::j
                               m.path_in_container);
     }
     if (!ValidPermissions(m.permissions)) {
-      return InvalidArgumentf("{}.CgroupPermissions: invalid device mode: {}", path,
-                              m.permissions);
+      return InvalidArgumentf("{}.CgroupPermissions: invalid device mode: {}", path, m.permissions);
     }
     out.push_back(m);
   }
@@ -164,8 +162,8 @@ absl::StatusOr<DeviceSpec> BuildDevices(const std::vector<DeviceMapping>& mappin
       const fs::path& p = it->path();
       std::string name = p.filename().string();
       if (it->is_directory(ec) && !it->is_symlink(ec)) {
-        if (name == "pts" || name == "shm" || name == "mqueue" || name == "fd" ||
-            name == ".lxc" || name == ".udev" || name == ".lxd-mounts") {
+        if (name == "pts" || name == "shm" || name == "mqueue" || name == "fd" || name == ".lxc" ||
+            name == ".udev" || name == ".lxd-mounts") {
           it.disable_recursion_pending();
         }
         continue;
@@ -178,8 +176,8 @@ absl::StatusOr<DeviceSpec> BuildDevices(const std::vector<DeviceMapping>& mappin
     out.rules = DefaultRules();
   }
   for (const DeviceMapping& m : mappings) {
-    BERTH_ASSIGN_OR_RETURN(json dev, StatDevice(m.path_on_host, m.path_in_container,
-                                                m.permissions, !privileged, &out.rules));
+    BERTH_ASSIGN_OR_RETURN(json dev, StatDevice(m.path_on_host, m.path_in_container, m.permissions,
+                                                !privileged, &out.rules));
     // A mapping replaces a host device of the same path added for privileged.
     for (auto it = out.devices.begin(); it != out.devices.end(); ++it) {
       if ((*it)["path"] == m.path_in_container) {

@@ -2,10 +2,9 @@
 // rules (docker's defaults, DeviceCgroupRules, privileged allow-all).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 

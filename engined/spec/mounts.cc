@@ -22,7 +22,9 @@ std::vector<Mount> DefaultMounts(const DefaultMountOptions& o) {
   std::vector<Mount> m = {
       {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
       {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-      {"/dev/pts", "devpts", "devpts",
+      {"/dev/pts",
+       "devpts",
+       "devpts",
        {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
       {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode}},
       {"/sys/fs/cgroup", "cgroup", "cgroup", {sys_mode, "nosuid", "noexec", "nodev"}},
@@ -30,13 +32,16 @@ std::vector<Mount> DefaultMounts(const DefaultMountOptions& o) {
   };
   if (o.with_shm) {
     int64_t size = o.shm_size > 0 ? o.shm_size : kDefaultShmSize;
-    m.push_back({"/dev/shm", "tmpfs", "shm",
+    m.push_back({"/dev/shm",
+                 "tmpfs",
+                 "shm",
                  {"nosuid", "noexec", "nodev", "mode=1777", "size=" + std::to_string(size)}});
   }
   return m;
 }
 
-std::vector<Mount> MergeMounts(const std::vector<Mount>& defaults, const std::vector<Mount>& extra) {
+std::vector<Mount> MergeMounts(const std::vector<Mount>& defaults,
+                               const std::vector<Mount>& extra) {
   std::vector<Mount> out;
   for (const Mount& d : defaults) {
     bool replaced = std::any_of(extra.begin(), extra.end(), [&d](const Mount& e) {

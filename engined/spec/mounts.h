@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace berth::engined::spec {
 
@@ -19,9 +18,9 @@ struct Mount {
 };
 
 struct DefaultMountOptions {
-  bool privileged = false;   // /sys and /sys/fs/cgroup writable
-  int64_t shm_size = 0;      // bytes; 0 means docker's 64 MiB
-  bool with_shm = true;      // false for IpcMode none/host/container (caller decides)
+  bool privileged = false;  // /sys and /sys/fs/cgroup writable
+  int64_t shm_size = 0;     // bytes; 0 means docker's 64 MiB
+  bool with_shm = true;     // false for IpcMode none/host/container (caller decides)
 };
 
 // Docker's defaults: /proc, /dev, /dev/pts, /sys, /sys/fs/cgroup,

@@ -16,7 +16,8 @@ bool IsContainerMode(const std::string& mode) { return mode.rfind("container:", 
 
 }  // namespace
 
-absl::StatusOr<NamespacePlan> PlanNamespaces(const nlohmann::json& hc, const NamespacePaths& paths) {
+absl::StatusOr<NamespacePlan> PlanNamespaces(const nlohmann::json& hc,
+                                             const NamespacePaths& paths) {
   const char* p = "HostConfig";
   BERTH_ASSIGN_OR_RETURN(std::string net, GetString(hc, "NetworkMode", p));
   BERTH_ASSIGN_OR_RETURN(std::string pid, GetString(hc, "PidMode", p));

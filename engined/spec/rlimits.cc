@@ -10,9 +10,9 @@ namespace berth::engined::spec {
 namespace {
 
 // The names docker (go-units) accepts.
-constexpr const char* kNames[] = {"as",     "core",   "cpu",   "data",     "fsize",   "locks",
-                                  "memlock", "msgqueue", "nice", "nofile", "nproc",   "rss",
-                                  "rtprio", "rttime", "sigpending", "stack"};
+constexpr const char* kNames[] = {"as",      "core",     "cpu",        "data",   "fsize", "locks",
+                                  "memlock", "msgqueue", "nice",       "nofile", "nproc", "rss",
+                                  "rtprio",  "rttime",   "sigpending", "stack"};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -44,8 +44,8 @@ absl::StatusOr<std::vector<Ulimit>> ParseUlimits(const nlohmann::json& host_conf
     uint64_t soft = static_cast<uint64_t>(ul.soft), hard = static_cast<uint64_t>(ul.hard);
     if (soft > hard) {
       return InvalidArgumentf(
-          "{}: ulimit soft limit must be less than or equal to hard limit: {} > {}", path,
-          ul.soft, ul.hard);
+          "{}: ulimit soft limit must be less than or equal to hard limit: {} > {}", path, ul.soft,
+          ul.hard);
     }
     out.push_back(ul);
   }

@@ -17,15 +17,22 @@ using nlohmann::json;
 // docker's (Go's) architecture name -> the libseccomp name the profile's
 // archMap is keyed by.
 const std::map<std::string, std::string>& NativeToSeccomp() {
-  static const std::map<std::string, std::string> m = {
-      {"x86", "SCMP_ARCH_X86"},           {"amd64", "SCMP_ARCH_X86_64"},
-      {"arm", "SCMP_ARCH_ARM"},           {"arm64", "SCMP_ARCH_AARCH64"},
-      {"loong64", "SCMP_ARCH_LOONGARCH64"}, {"mips64", "SCMP_ARCH_MIPS64"},
-      {"mips64n32", "SCMP_ARCH_MIPS64N32"}, {"mipsel64", "SCMP_ARCH_MIPSEL64"},
-      {"mips3l64n32", "SCMP_ARCH_MIPSEL64N32"}, {"mipsle", "SCMP_ARCH_MIPSEL"},
-      {"ppc", "SCMP_ARCH_PPC"},           {"ppc64", "SCMP_ARCH_PPC64"},
-      {"ppc64le", "SCMP_ARCH_PPC64LE"},   {"riscv64", "SCMP_ARCH_RISCV64"},
-      {"s390", "SCMP_ARCH_S390"},         {"s390x", "SCMP_ARCH_S390X"}};
+  static const std::map<std::string, std::string> m = {{"x86", "SCMP_ARCH_X86"},
+                                                       {"amd64", "SCMP_ARCH_X86_64"},
+                                                       {"arm", "SCMP_ARCH_ARM"},
+                                                       {"arm64", "SCMP_ARCH_AARCH64"},
+                                                       {"loong64", "SCMP_ARCH_LOONGARCH64"},
+                                                       {"mips64", "SCMP_ARCH_MIPS64"},
+                                                       {"mips64n32", "SCMP_ARCH_MIPS64N32"},
+                                                       {"mipsel64", "SCMP_ARCH_MIPSEL64"},
+                                                       {"mips3l64n32", "SCMP_ARCH_MIPSEL64N32"},
+                                                       {"mipsle", "SCMP_ARCH_MIPSEL"},
+                                                       {"ppc", "SCMP_ARCH_PPC"},
+                                                       {"ppc64", "SCMP_ARCH_PPC64"},
+                                                       {"ppc64le", "SCMP_ARCH_PPC64LE"},
+                                                       {"riscv64", "SCMP_ARCH_RISCV64"},
+                                                       {"s390", "SCMP_ARCH_S390"},
+                                                       {"s390x", "SCMP_ARCH_S390X"}};
   return m;
 }
 
@@ -128,9 +135,10 @@ SeccompTarget HostSeccompTarget(std::vector<std::string> capabilities) {
   struct utsname u {};
   if (uname(&u) == 0) {
     static const std::map<std::string, std::string> machine_to_go = {
-        {"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "x86"},     {"i386", "x86"},
-        {"armv7l", "arm"},   {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
-        {"loongarch64", "loong64"}, {"mips64", "mips64"}};
+        {"x86_64", "amd64"}, {"aarch64", "arm64"},   {"i686", "x86"},
+        {"i386", "x86"},     {"armv7l", "arm"},      {"ppc64le", "ppc64le"},
+        {"s390x", "s390x"},  {"riscv64", "riscv64"}, {"loongarch64", "loong64"},
+        {"mips64", "mips64"}};
     auto it = machine_to_go.find(u.machine);
     t.arch = it != machine_to_go.end() ? it->second : u.machine;
     t.kernel = u.release;

@@ -52,8 +52,8 @@ absl::StatusOr<SecurityOptions> ParseSecurityOpts(const std::vector<std::string>
                  value == "FALSE" || value == "False") {
         out.no_new_privileges = false;
       } else {
-        return InvalidArgumentf(
-            "HostConfig.SecurityOpt[{}]: invalid --security-opt 2: \"{}\"", i, opt);
+        return InvalidArgumentf("HostConfig.SecurityOpt[{}]: invalid --security-opt 2: \"{}\"", i,
+                                opt);
       }
     } else if (key == "systempaths" && value == "unconfined") {
       out.unmasked_system_paths = true;

@@ -16,7 +16,7 @@ struct SecurityOptions {
   bool seccomp_unconfined = false;
   std::optional<std::string> seccomp_profile;  // docker-format JSON text
   std::string apparmor_profile;
-  std::vector<std::string> labels;  // SELinux; kept, not applied
+  std::vector<std::string> labels;     // SELinux; kept, not applied
   bool unmasked_system_paths = false;  // systempaths=unconfined
 };
 

@@ -19,17 +19,24 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string>& MaskedPaths() {
-  static const std::vector<std::string> paths = {
-      "/proc/acpi",        "/proc/asound",     "/proc/interrupts",
-      "/proc/kcore",       "/proc/keys",       "/proc/latency_stats",
-      "/proc/sched_debug", "/proc/scsi",       "/proc/timer_list",
-      "/proc/timer_stats", "/sys/devices/virtual/powercap", "/sys/firmware"};
+  static const std::vector<std::string> paths = {"/proc/acpi",
+                                                 "/proc/asound",
+                                                 "/proc/interrupts",
+                                                 "/proc/kcore",
+                                                 "/proc/keys",
+                                                 "/proc/latency_stats",
+                                                 "/proc/sched_debug",
+                                                 "/proc/scsi",
+                                                 "/proc/timer_list",
+                                                 "/proc/timer_stats",
+                                                 "/sys/devices/virtual/powercap",
+                                                 "/sys/firmware"};
   return paths;
 }
 
 const std::vector<std::string>& ReadonlyPaths() {
-  static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq",
-                                                 "/proc/sys", "/proc/sysrq-trigger"};
+  static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                 "/proc/sysrq-trigger"};
   return paths;
 }
 
@@ -123,8 +130,8 @@ absl::StatusOr<nlohmann::json> BuildSpec(const SpecInput& in) {
     return FailedPreconditionf("HostConfig.Init: no init binary (berth-init) configured");
   }
 
-  NamespacePaths ns_paths{in.network_namespace_path, in.pid_namespace_path,
-                          in.ipc_namespace_path, in.cgroup_namespace_by_default};
+  NamespacePaths ns_paths{in.network_namespace_path, in.pid_namespace_path, in.ipc_namespace_path,
+                          in.cgroup_namespace_by_default};
   BERTH_ASSIGN_OR_RETURN(NamespacePlan ns, PlanNamespaces(hc, ns_paths));
 
   // Identity.
@@ -190,7 +197,8 @@ absl::StatusOr<nlohmann::json> BuildSpec(const SpecInput& in) {
   BERTH_ASSIGN_OR_RETURN(int64_t shm_size, GetInt(hc, "ShmSize", H));
   std::vector<Mount> extra = in.mounts;
   if (init) {
-    extra.push_back({kInitPathInContainer, "bind", in.init_path, {"bind", "ro", "nosuid", "nodev"}});
+    extra.push_back(
+        {kInitPathInContainer, "bind", in.init_path, {"bind", "ro", "nosuid", "nodev"}});
   }
   std::vector<Mount> mounts =
       MergeMounts(DefaultMounts({privileged, shm_size, ns.with_shm}), extra);

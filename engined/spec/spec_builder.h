@@ -2,11 +2,10 @@
 // berth-runtime / runc, with docker's defaults (moby daemon/oci_linux.go).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "engined/spec/mounts.h"
@@ -21,9 +20,9 @@ inline constexpr char kDefaultPathEnv[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 struct SpecInput {
-  std::string id;                // container id (64 hex)
-  nlohmann::json config;         // Config after MergeImageConfig
-  nlohmann::json host_config;    // HostConfig
+  std::string id;              // container id (64 hex)
+  nlohmann::json config;       // Config after MergeImageConfig
+  nlohmann::json host_config;  // HostConfig
   // The mounted rootfs on the host: users and groups come from its
   // /etc/passwd and /etc/group (symlinks resolved inside it).
   std::string rootfs;

@@ -64,7 +64,8 @@ std::vector<GroupEntry> ParseGroup(const std::string& text) {
   for (auto& f : ColonLines(text, 3)) {
     std::optional<uint32_t> gid = ParseId(f[2]);
     if (!gid) continue;
-    out.push_back({f[0], *gid, f.size() > 3 ? SplitToStrings(f[3], ',', true) : std::vector<std::string>{}});
+    out.push_back(
+        {f[0], *gid, f.size() > 3 ? SplitToStrings(f[3], ',', true) : std::vector<std::string>{}});
   }
   return out;
 }
@@ -100,7 +101,8 @@ absl::StatusOr<std::string> ReadFileInRoot(const std::string& rootfs, const std:
     if (n < 0) return ErrnoErrorf(errno, "read {} in {}", rel_path, rootfs);
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
-    if (text.size() > (16u << 20)) return InvalidArgumentf("{} in {}: file too large", rel_path, rootfs);
+    if (text.size() > (16u << 20))
+      return InvalidArgumentf("{} in {}: file too large", rel_path, rootfs);
   }
   return text;
 }

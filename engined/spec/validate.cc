@@ -31,7 +31,8 @@ absl::Status ValidateMemory(const Json& r, const ValidateOptions& o) {
     return InvalidArgumentf("Minimum memory limit allowed is 6MB");
   }
   if (memory > 0 && swap > 0 && swap < memory) {
-    return InvalidArgumentf("Minimum memoryswap limit should be larger than memory limit, see usage");
+    return InvalidArgumentf(
+        "Minimum memoryswap limit should be larger than memory limit, see usage");
   }
   if (memory == 0 && swap > 0 && !o.update) {
     return InvalidArgumentf(
@@ -71,8 +72,8 @@ absl::Status ValidateCpu(const Json& r, const ValidateOptions& o) {
   }
   int cpus = o.num_cpus > 0 ? o.num_cpus : AvailableCpus();
   if (nano != 0 && (nano < 0 || nano > int64_t{cpus} * 1000000000)) {
-    return InvalidArgumentf("Range of CPUs is from 0.01 to {0}.00, as there are only {0} CPUs available",
-                            cpus);
+    return InvalidArgumentf(
+        "Range of CPUs is from 0.01 to {0}.00, as there are only {0} CPUs available", cpus);
   }
   if (period != 0 && (period < 1000 || period > 1000000)) {
     return InvalidArgumentf(

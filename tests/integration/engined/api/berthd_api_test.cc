@@ -72,7 +72,8 @@ TEST_CASE("berthd: a container's life with its exit code, log streams and inspec
   REQUIRE(f.Post("/v1.41/containers/life/start").status == 204);
   CHECK(f.Post("/v1.41/containers/life/wait").Json()["StatusCode"] == 3);
 
-  HttpResult list = f.Get("/v1.41/containers/json?all=1&filters=%7B%22name%22%3A%5B%22life%22%5D%7D");
+  HttpResult list =
+      f.Get("/v1.41/containers/json?all=1&filters=%7B%22name%22%3A%5B%22life%22%5D%7D");
   REQUIRE(list.status == 200);
   REQUIRE(list.Json().size() == 1);
   CHECK(list.Json()[0]["Names"][0] == "/life");
@@ -105,7 +106,8 @@ TEST_CASE("berthd: bad input gets docker's status codes and names the problem", 
   low_memory["HostConfig"] = {{"Memory", 1024}};
   HttpResult memory = f.Post("/v1.41/containers/create", low_memory);
   CHECK(memory.status == 400);
-  CHECK(memory.Json()["message"].get<std::string>().find("Minimum memory limit") != std::string::npos);
+  CHECK(memory.Json()["message"].get<std::string>().find("Minimum memory limit") !=
+        std::string::npos);
   // Nothing half-created: only "taken" exists.
   CHECK(f.Get("/v1.41/containers/json?all=1").Json().size() == 1);
   HttpResult kill = f.Post("/v1.41/containers/taken/kill");

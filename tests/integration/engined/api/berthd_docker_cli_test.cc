@@ -33,15 +33,16 @@ TEST_CASE("docker CLI: run, its exit code, stdin and a tty", "[berthd][docker-cl
   CHECK(tty.out.rfind("/dev/pts/", 0) == 0);
   SpawnResult missing = f.Docker({"run", "--rm", "busybox", "/no/such/binary"});
   CHECK(missing.status.code == 127);
-  SpawnResult env = f.Docker({"run", "--rm", "-e", "GREETING=hi", "-w", "/tmp", "-u", "65534",
-                              "--hostname", "boat", "busybox", "sh", "-c",
-                              "echo $GREETING $(pwd) $(id -u) $(hostname)"});
+  SpawnResult env =
+      f.Docker({"run", "--rm", "-e", "GREETING=hi", "-w", "/tmp", "-u", "65534", "--hostname",
+                "boat", "busybox", "sh", "-c", "echo $GREETING $(pwd) $(id -u) $(hostname)"});
   CHECK(env.out == "hi /tmp 65534 boat\n");
   // No container is left behind by --rm.
   CHECK(f.Docker({"ps", "-aq"}).out.empty());
 }
 
-TEST_CASE("docker CLI: detached containers, logs, exec, ps, inspect, stop, rm", "[berthd][docker-cli]") {
+TEST_CASE("docker CLI: detached containers, logs, exec, ps, inspect, stop, rm",
+          "[berthd][docker-cli]") {
   RequireDockerCli();
   BerthdFixture f;
   SpawnResult run = f.Docker({"run", "-d", "--name", "web", "-l", "tier=front", "busybox", "sh",
@@ -84,7 +85,8 @@ TEST_CASE("docker CLI: detached containers, logs, exec, ps, inspect, stop, rm", 
 namespace berth::testing {
 namespace {
 
-TEST_CASE("docker CLI: tag, push, rmi, pull and run through a local registry", "[berthd][docker-cli]") {
+TEST_CASE("docker CLI: tag, push, rmi, pull and run through a local registry",
+          "[berthd][docker-cli]") {
   RequireDockerCli();
   RegistryServer registry;
   BerthdFixture f;
@@ -118,15 +120,21 @@ TEST_CASE("docker CLI: tag, push, rmi, pull and run through a local registry", "
 namespace berth::testing {
 namespace {
 
-TEST_CASE("docker CLI: load streams an archive larger than any buffered body", "[berthd][docker-cli]") {
+TEST_CASE("docker CLI: load streams an archive larger than any buffered body",
+          "[berthd][docker-cli]") {
   RequireDockerCli();
   BerthdFixture f;
   // 20 MiB inside the image: more than the 16 MiB berthd reads into memory.
   std::string big = f.Path("big.bin");
   REQUIRE(WriteFile(big, std::string(20 << 20, 'x'), 0755).ok());
   SpawnOptions make;
-  make.argv = {BinaryPath("berth-testimage"), "docker-archive", f.Path("big.tar"), "--tag",
-               "big:1", "--probe", big};
+  make.argv = {BinaryPath("berth-testimage"),
+               "docker-archive",
+               f.Path("big.tar"),
+               "--tag",
+               "big:1",
+               "--probe",
+               big};
   absl::StatusOr<SpawnResult> made = RunCommand(make, "", std::chrono::seconds(60), f.Path(""));
   REQUIRE(made.ok());
   REQUIRE(made->status.success());

@@ -31,7 +31,9 @@ HttpResult Exchange(const std::string& socket, const std::string& request) {
   if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0) {
     return result;
   }
-  struct timeval tv {60, 0};
+  struct timeval tv {
+    60, 0
+  };
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   REQUIRE(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) ==
           static_cast<ssize_t>(request.size()));
@@ -50,7 +52,8 @@ HttpResult Exchange(const std::string& socket, const std::string& request) {
   size_t pos = head.find("\r\n");
   while (pos != std::string::npos) {
     size_t next = head.find("\r\n", pos + 2);
-    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    std::string line =
+        head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
     size_t colon = line.find(':');
     if (colon != std::string::npos) {
       std::string name = line.substr(0, colon);
@@ -119,8 +122,10 @@ BerthdFixture::~BerthdFixture() {
     if (DIR* proc = ::opendir("/proc")) {
       while (struct dirent* e = ::readdir(proc)) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-        absl::StatusOr<std::string> cmdline = ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
-        if (cmdline.ok() && cmdline->find(dir_.path()) != std::string::npos) left.push_back(e->d_name);
+        absl::StatusOr<std::string> cmdline =
+            ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
+        if (cmdline.ok() && cmdline->find(dir_.path()) != std::string::npos)
+          left.push_back(e->d_name);
       }
       ::closedir(proc);
     }
@@ -131,12 +136,21 @@ BerthdFixture::~BerthdFixture() {
 }
 
 void BerthdFixture::StartBerthd() {
-  UniqueFd log(::open(dir_.Sub("berthd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  UniqueFd log(
+      ::open(dir_.Sub("berthd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   REQUIRE(log);
   SpawnOptions spawn;
-  spawn.argv = {BinaryPath("berthd"), "-H", "unix://" + socket_, "--data-root", dir_.Sub("data"),
-                "--exec-root", dir_.Sub("exec"), "--config-file", dir_.Sub("daemon.json"),
-                "--log-level", "debug"};
+  spawn.argv = {BinaryPath("berthd"),
+                "-H",
+                "unix://" + socket_,
+                "--data-root",
+                dir_.Sub("data"),
+                "--exec-root",
+                dir_.Sub("exec"),
+                "--config-file",
+                dir_.Sub("daemon.json"),
+                "--log-level",
+                "debug"};
   if (!PathExists(dir_.Sub("daemon.json"))) REQUIRE(WriteFile(dir_.Sub("daemon.json"), "{}").ok());
   spawn.fds = {{1, log.get()}, {2, log.get()}};
   absl::StatusOr<ScopedPid> pid = Spawn(spawn);
@@ -147,7 +161,8 @@ void BerthdFixture::StartBerthd() {
     if (Get("/_ping").status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  FAIL("berthd did not answer /_ping within 30 s; log:\n" << ReadFile(dir_.Sub("berthd.log")).value_or(""));
+  FAIL("berthd did not answer /_ping within 30 s; log:\n"
+       << ReadFile(dir_.Sub("berthd.log")).value_or(""));
 }
 
 void BerthdFixture::StopBerthd(int sig) {
@@ -162,7 +177,8 @@ void BerthdFixture::StopBerthd(int sig) {
 HttpResult BerthdFixture::Request(const std::string& method, const std::string& target,
                                   const std::string& body,
                                   const std::map<std::string, std::string>& headers) {
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n";
+  std::string request =
+      method + " " + target + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n";
   bool has_type = false;
   for (const auto& [k, v] : headers) {
     request += k + ": " + v + "\r\n";
@@ -176,7 +192,9 @@ HttpResult BerthdFixture::Request(const std::string& method, const std::string& 
 void BerthdFixture::Demux(const std::string& body, std::string* out, std::string* err) {
   size_t at = 0;
   while (at + 8 <= body.size()) {
-    auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(body[at + i])); };
+    auto byte = [&](size_t i) {
+      return static_cast<uint32_t>(static_cast<unsigned char>(body[at + i]));
+    };
     uint32_t size = (byte(4) << 24) | (byte(5) << 16) | (byte(6) << 8) | byte(7);
     std::string payload = body.substr(at + 8, size);
     (body[at] == 2 ? err : out)->append(payload);
@@ -186,7 +204,8 @@ void BerthdFixture::Demux(const std::string& body, std::string* out, std::string
 }
 
 std::string BerthdFixture::Run(const nlohmann::json& create, const std::string& name) {
-  HttpResult created = Post("/v1.41/containers/create" + (name.empty() ? "" : "?name=" + name), create);
+  HttpResult created =
+      Post("/v1.41/containers/create" + (name.empty() ? "" : "?name=" + name), create);
   INFO(created.body);
   REQUIRE(created.status == 201);
   std::string id = created.Json().value("Id", "");

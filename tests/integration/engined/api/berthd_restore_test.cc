@@ -19,8 +19,9 @@ std::string Stdout(BerthdFixture& f, const std::string& name) {
 
 TEST_CASE("berthd: SIGKILL and restart keeps containers, exits, logs and policies", "[berthd]") {
   BerthdFixture f;
-  nlohmann::json ticker = {{"Image", "busybox"},
-                           {"Cmd", {"sh", "-c", "i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done"}}};
+  nlohmann::json ticker = {
+      {"Image", "busybox"},
+      {"Cmd", {"sh", "-c", "i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done"}}};
   std::string ticker_id = f.Run(ticker, "ticker");
   nlohmann::json short_lived = {{"Image", "busybox"}, {"Cmd", {"sh", "-c", "sleep 2; exit 9"}}};
   f.Run(short_lived, "short");
@@ -65,8 +66,9 @@ TEST_CASE("berthd: SIGKILL and restart keeps containers, exits, logs and policie
   HttpResult exec = f.Post("/v1.41/containers/ticker/exec",
                            {{"Cmd", {"echo", "still-here"}}, {"AttachStdout", true}});
   REQUIRE(exec.status == 201);
-  HttpResult started = f.Request("POST", "/v1.41/exec/" + exec.Json()["Id"].get<std::string>() + "/start",
-                                 "{}", {{"Upgrade", "tcp"}, {"Connection", "Upgrade"}});
+  HttpResult started =
+      f.Request("POST", "/v1.41/exec/" + exec.Json()["Id"].get<std::string>() + "/start", "{}",
+                {{"Upgrade", "tcp"}, {"Connection", "Upgrade"}});
   std::string out, err;
   BerthdFixture::Demux(started.body, &out, &err);
   CHECK(out == "still-here\n");

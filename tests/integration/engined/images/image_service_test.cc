@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "common/file_util.h"
+#include "common/spawn.h"
 #include "tests/integration/containerd/daemon_fixture.h"
 #include "tests/testimage/testimage.h"
-#include "common/spawn.h"
 #include "tests/testutil/child_reaper.h"
 #include "tests/testutil/registry_server.h"
 

@@ -1,7 +1,8 @@
+#include "engined/logs/log_format.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "engined/logs/log_format.h"
 #include "engined/logs/time_parse.h"
 #include "tests/testutil/status_testing.h"
 

@@ -1,3 +1,5 @@
+#include "engined/logs/log_reader.h"
+
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "common/time_util.h"
-#include "engined/logs/log_reader.h"
 #include "engined/logs/time_parse.h"
 #include "shim/log/json_file_writer.h"
 #include "tests/testutil/status_testing.h"
@@ -77,7 +78,8 @@ TEST_CASE("reads all records of the rotated files oldest first", "[logs]") {
   // and ends with line9.
   REQUIRE(!records.empty());
   CHECK(records.back().payload == "line9\n");
-  for (size_t i = 1; i < records.size(); ++i) CHECK(records[i - 1].time_nanos < records[i].time_nanos);
+  for (size_t i = 1; i < records.size(); ++i)
+    CHECK(records[i - 1].time_nanos < records[i].time_nanos);
   CHECK(records.back().time_nanos == (kBase + 9) * 1000000000);
   CHECK(records.back().stream == LogStream::kStderr);
 }
@@ -130,7 +132,8 @@ TEST_CASE("a partial line and a corrupt line", "[logs]") {
     REQUIRE_OK(writer->CloseStream(Stream::kStdout, At(kBase + 1)));
   }
   AppendRaw(path, "{\"log\":\"garbage\n");  // a torn record with a newline after it
-  AppendRaw(path, R"({"log":"two\n","stream":"stderr","time":"2023-11-14T22:13:22.5Z"})" "\n");
+  AppendRaw(path, R"({"log":"two\n","stream":"stderr","time":"2023-11-14T22:13:22.5Z"})"
+                  "\n");
   AppendRaw(path, R"({"log":"being wri)");  // the writer is mid-record
   auto records = Read({.path = path});
   REQUIRE(Payloads(records) == std::vector<std::string>{"one\n", "no newline", "two\n"});
@@ -175,7 +178,8 @@ TEST_CASE("follow gets records a writer appends, through rotations, nothing lost
   REQUIRE(got.size() == kLines + 1);
   CHECK(got[0] == "before\n");
   for (int i = 0; i < kLines; ++i) {
-    CHECK(got[static_cast<size_t>(i) + 1] == "n" + std::to_string(i) + " " + std::string(40, 'x') + "\n");
+    CHECK(got[static_cast<size_t>(i) + 1] ==
+          "n" + std::to_string(i) + " " + std::string(40, 'x') + "\n");
   }
 }
 

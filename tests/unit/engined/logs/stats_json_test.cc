@@ -1,9 +1,10 @@
+#include "engined/logs/stats_json.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "common/file_util.h"
 #include "engined/logs/host_stats.h"
-#include "engined/logs/stats_json.h"
 #include "tests/testutil/status_testing.h"
 #include "tests/testutil/temp_dir.h"
 

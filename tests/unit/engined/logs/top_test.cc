@@ -1,10 +1,11 @@
+#include "engined/logs/top.h"
+
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "common/spawn.h"
-#include "engined/logs/top.h"
 #include "tests/testutil/status_testing.h"
 
 namespace berth::engined::logs {
@@ -29,7 +30,8 @@ TEST_CASE("default top has ps -ef's columns, from /proc", "[top]") {
   ScopedPid child = StartSleep();
   pid_t self = getpid();
   TopResult r = ValueOrFail(DockerTop({child.get(), self, 999999999}, ""));
-  CHECK(r.titles == std::vector<std::string>{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"});
+  CHECK(r.titles ==
+        std::vector<std::string>{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"});
   REQUIRE(r.processes.size() == 2);  // the pid that does not exist is left out
   const auto& me = r.processes[0].at(1) == std::to_string(self) ? r.processes[0] : r.processes[1];
   const auto& kid = r.processes[0].at(1) == std::to_string(self) ? r.processes[1] : r.processes[0];

@@ -1,8 +1,7 @@
-#include "engined/spec/seccomp_convert.h"
-
 #include <catch2/catch.hpp>
 
 #include "engined/spec/capabilities.h"
+#include "engined/spec/seccomp_convert.h"
 #include "tests/testutil/status_testing.h"
 
 namespace berth::engined::spec {
@@ -24,7 +23,8 @@ bool Allows(const json& seccomp, const std::string& name) {
 SeccompTarget Amd64(std::vector<std::string> caps) { return {std::move(caps), "amd64", "6.1.0"}; }
 
 TEST_CASE("seccomp: default profile parses and follows capabilities", "[seccomp]") {
-  json plain = ValueOrFail(ConvertSeccompProfile(DefaultSeccompProfile(), Amd64(DefaultCapabilities())));
+  json plain =
+      ValueOrFail(ConvertSeccompProfile(DefaultSeccompProfile(), Amd64(DefaultCapabilities())));
   CHECK(plain["defaultAction"] == "SCMP_ACT_ERRNO");
   CHECK(plain["defaultErrnoRet"] == 1);
   CHECK(plain["architectures"] == json({"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}));
@@ -63,14 +63,21 @@ TEST_CASE("seccomp: custom profile with includes and excludes", "[seccomp]") {
   REQUIRE(out["syscalls"].size() == 3);
   CHECK(out["syscalls"][0]["errnoRet"] == 13);
   CHECK(out["syscalls"][1]["names"] == json({"mkdir"}));
-  CHECK(out["syscalls"][2]["args"][0] == json({{"index", 0}, {"value", 40}, {"op", "SCMP_CMP_EQ"}}));
-  CHECK(ValueOrFail(ConvertSeccompProfile(profile, Amd64({"CAP_SYS_ADMIN"})))["syscalls"].size() == 2);
+  CHECK(out["syscalls"][2]["args"][0] ==
+        json({{"index", 0}, {"value", 40}, {"op", "SCMP_CMP_EQ"}}));
+  CHECK(ValueOrFail(ConvertSeccompProfile(profile, Amd64({"CAP_SYS_ADMIN"})))["syscalls"].size() ==
+        2);
 }
 
 TEST_CASE("seccomp: bad profiles", "[seccomp]") {
   CHECK(!ConvertSeccompProfile("[]", Amd64({})).ok());
-  CHECK(!ConvertSeccompProfile(R"({"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"archMap":[{"architecture":"SCMP_ARCH_X86_64"}]})", Amd64({})).ok());
-  absl::StatusOr<json> bad = ConvertSeccompProfile(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["x"]}]})", Amd64({}));
+  CHECK(
+      !ConvertSeccompProfile(
+           R"({"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"archMap":[{"architecture":"SCMP_ARCH_X86_64"}]})",
+           Amd64({}))
+           .ok());
+  absl::StatusOr<json> bad = ConvertSeccompProfile(
+      R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["x"]}]})", Amd64({}));
   REQUIRE(!bad.ok());
   CHECK(bad.status().message() == "seccomp profile.syscalls[0].action: missing");
   CHECK(ValueOrFail(ConvertSeccompProfile("{}", Amd64({}))).is_null());

@@ -23,7 +23,8 @@ struct Fixture {
   Fixture() {
     std::string root = dir.Sub("rootfs");
     REQUIRE_OK(MkdirAll(root + "/etc"));
-    REQUIRE_OK(WriteFile(root + "/etc/passwd", "root:x:0:0::/root:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n"));
+    REQUIRE_OK(WriteFile(root + "/etc/passwd",
+                         "root:x:0:0::/root:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n"));
     REQUIRE_OK(WriteFile(root + "/etc/group", "root:x:0:\nweb:x:33:\nadm:x:4:web\n"));
     in.id = kId;
     in.rootfs = root;
@@ -64,7 +65,8 @@ TEST_CASE("spec: docker defaults", "[spec]") {
   CHECK(s["process"]["args"] == json({"sh", "-c", "true"}));
   CHECK(s["process"]["cwd"] == "/");
   CHECK(s["process"]["terminal"] == false);
-  CHECK(s["process"]["env"] == json({std::string(kDefaultPathEnv), "HOSTNAME=aaaaaaaaaaaa", "HOME=/root"}));
+  CHECK(s["process"]["env"] ==
+        json({std::string(kDefaultPathEnv), "HOSTNAME=aaaaaaaaaaaa", "HOME=/root"}));
   CHECK(s["process"]["capabilities"]["bounding"] == json(DefaultCapabilities()));
   CHECK(s["process"]["capabilities"]["inheritable"].empty());
   CHECK(s["process"]["noNewPrivileges"] == false);
@@ -90,14 +92,20 @@ TEST_CASE("spec: no command", "[spec]") {
 
 TEST_CASE("spec: entrypoint env tty workdir user", "[spec]") {
   Fixture f;
-  f.in.config = {{"Entrypoint", {"/entry"}}, {"Cmd", {"a"}}, {"Tty", true},
-                 {"Env", {"PATH=/mine", "X=1"}}, {"WorkingDir", "/app"}, {"User", "web"},
-                 {"Hostname", "box"}, {"Domainname", "example.org"}};
+  f.in.config = {{"Entrypoint", {"/entry"}},
+                 {"Cmd", {"a"}},
+                 {"Tty", true},
+                 {"Env", {"PATH=/mine", "X=1"}},
+                 {"WorkingDir", "/app"},
+                 {"User", "web"},
+                 {"Hostname", "box"},
+                 {"Domainname", "example.org"}};
   f.in.host_config = {{"GroupAdd", {"root"}}};
   json s = f.Build();
   CHECK(s["process"]["args"] == json({"/entry", "a"}));
   CHECK(s["process"]["terminal"] == true);
-  CHECK(s["process"]["env"] == json({"PATH=/mine", "HOSTNAME=box", "TERM=xterm", "X=1", "HOME=/var/www"}));
+  CHECK(s["process"]["env"] ==
+        json({"PATH=/mine", "HOSTNAME=box", "TERM=xterm", "X=1", "HOME=/var/www"}));
   CHECK(s["process"]["cwd"] == "/app");
   CHECK(s["process"]["user"] == json({{"uid", 33}, {"gid", 33}, {"additionalGids", {4, 0}}}));
   CHECK(s["hostname"] == "box");
@@ -123,7 +131,9 @@ TEST_CASE("spec: capabilities", "[spec]") {
   Fixture f;
   f.in.host_config = {{"CapAdd", {"net_admin", "CAP_SYS_TIME"}}, {"CapDrop", {"chown", "Kill"}}};
   json caps = f.Build()["process"]["capabilities"]["effective"];
-  auto has = [&caps](const char* c) { return std::find(caps.begin(), caps.end(), c) != caps.end(); };
+  auto has = [&caps](const char* c) {
+    return std::find(caps.begin(), caps.end(), c) != caps.end();
+  };
   CHECK(has("CAP_NET_ADMIN"));
   CHECK(has("CAP_SYS_TIME"));
   CHECK(!has("CAP_CHOWN"));
@@ -153,9 +163,10 @@ TEST_CASE("spec: privileged", "[spec]") {
 
 TEST_CASE("spec: resources", "[spec]") {
   Fixture f;
-  f.in.host_config = {{"Memory", 64 << 20}, {"MemoryReservation", 32 << 20},
-                      {"MemorySwappiness", 10}, {"NanoCpus", 1500000000}, {"CpuShares", 512},
-                      {"CpusetCpus", "0"}, {"PidsLimit", 100}, {"BlkioWeight", 300},
+  f.in.host_config = {{"Memory", 64 << 20},     {"MemoryReservation", 32 << 20},
+                      {"MemorySwappiness", 10}, {"NanoCpus", 1500000000},
+                      {"CpuShares", 512},       {"CpusetCpus", "0"},
+                      {"PidsLimit", 100},       {"BlkioWeight", 300},
                       {"OomScoreAdj", 500}};
   json s = f.Build();
   json r = s["linux"]["resources"];
@@ -171,8 +182,11 @@ TEST_CASE("spec: resources", "[spec]") {
   CHECK(r["blockIO"]["weight"] == 300);
   CHECK(s["process"]["oomScoreAdj"] == 500);
 
-  f.in.host_config = {{"Memory", 64 << 20}, {"MemorySwap", -1}, {"CpuQuota", 50000},
-                      {"CpuPeriod", 200000}, {"PidsLimit", -1}};
+  f.in.host_config = {{"Memory", 64 << 20},
+                      {"MemorySwap", -1},
+                      {"CpuQuota", 50000},
+                      {"CpuPeriod", 200000},
+                      {"PidsLimit", -1}};
   r = f.Build()["linux"]["resources"];
   CHECK(r["memory"]["swap"] == -1);
   CHECK(r["cpu"]["quota"] == 50000);
@@ -183,10 +197,13 @@ TEST_CASE("spec: resources", "[spec]") {
 TEST_CASE("spec: ulimits, read-only root, no-new-privileges, shm, cgroup parent", "[spec]") {
   Fixture f;
   f.in.default_ulimits = {{"nofile", 1024, 2048}, {"nproc", 100, 100}};
-  f.in.host_config = {{"Ulimits", {{{"Name", "nofile"}, {"Soft", 10}, {"Hard", 20}},
-                                   {{"Name", "core"}, {"Soft", -1}, {"Hard", -1}}}},
-                      {"ReadonlyRootfs", true}, {"SecurityOpt", {"no-new-privileges:true"}},
-                      {"ShmSize", 1 << 20}, {"CgroupParent", "/custom"}};
+  f.in.host_config = {{"Ulimits",
+                       {{{"Name", "nofile"}, {"Soft", 10}, {"Hard", 20}},
+                        {{"Name", "core"}, {"Soft", -1}, {"Hard", -1}}}},
+                      {"ReadonlyRootfs", true},
+                      {"SecurityOpt", {"no-new-privileges:true"}},
+                      {"ShmSize", 1 << 20},
+                      {"CgroupParent", "/custom"}};
   json s = f.Build();
   CHECK(s["process"]["rlimits"] ==
         json({{{"type", "RLIMIT_NOFILE"}, {"soft", 10}, {"hard", 20}},
@@ -204,8 +221,10 @@ TEST_CASE("spec: seccomp options", "[spec]") {
   Fixture f;
   f.in.host_config = {{"SecurityOpt", {"seccomp=unconfined"}}};
   CHECK(!f.Build()["linux"].contains("seccomp"));
-  f.in.host_config = {{"SecurityOpt", {R"(seccomp={"defaultAction":"SCMP_ACT_LOG","syscalls":[]})"}}};
-  CHECK(f.Build()["linux"]["seccomp"] == json({{"defaultAction", "SCMP_ACT_LOG"}, {"syscalls", json::array()}}));
+  f.in.host_config = {
+      {"SecurityOpt", {R"(seccomp={"defaultAction":"SCMP_ACT_LOG","syscalls":[]})"}}};
+  CHECK(f.Build()["linux"]["seccomp"] ==
+        json({{"defaultAction", "SCMP_ACT_LOG"}, {"syscalls", json::array()}}));
   // The default profile's CAP_SYS_ADMIN rules follow CapAdd.
   auto allows_mount = [](const json& s) {
     for (const json& r : s["linux"]["seccomp"]["syscalls"]) {
@@ -243,8 +262,10 @@ TEST_CASE("spec: mounts replace defaults and sort by depth", "[spec]") {
 
 TEST_CASE("spec: devices", "[spec]") {
   Fixture f;
-  f.in.host_config = {{"Devices", {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "/dev/mynull"},
-                                    {"CgroupPermissions", "rw"}}}},
+  f.in.host_config = {{"Devices",
+                       {{{"PathOnHost", "/dev/null"},
+                         {"PathInContainer", "/dev/mynull"},
+                         {"CgroupPermissions", "rw"}}}},
                       {"DeviceCgroupRules", {"c 42:* rmw"}}};
   json s = f.Build();
   REQUIRE(s["linux"]["devices"].size() == 1);
@@ -288,7 +309,8 @@ TEST_CASE("spec: host namespaces", "[spec]") {
   f.in.host_config = {{"NetworkMode", "container:abc"}};
   CHECK(!BuildSpec(f.in).ok());
   f.in.host_config = {{"NetworkMode", "host"}, {"Sysctls", {{"net.ipv4.ip_forward", "1"}}}};
-  CHECK(f.Fail().message() == "sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace");
+  CHECK(f.Fail().message() ==
+        "sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace");
   f.in.host_config = {{"Sysctls", {{"kernel.msgmax", "65536"}}}};
   CHECK(f.Build()["linux"]["sysctl"]["kernel.msgmax"] == "65536");
 }

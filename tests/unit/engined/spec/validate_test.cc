@@ -17,9 +17,12 @@ std::string Error(const json& hc, ValidateOptions o = {}) {
 
 TEST_CASE("validate: a plain host config passes", "[validate]") {
   CHECK(Error(json::object()) == "ok");
-  CHECK(Error({{"Memory", 64 << 20}, {"MemorySwap", -1}, {"NanoCpus", 1500000000},
+  CHECK(Error({{"Memory", 64 << 20},
+               {"MemorySwap", -1},
+               {"NanoCpus", 1500000000},
                {"RestartPolicy", {{"Name", "on-failure"}, {"MaximumRetryCount", 3}}},
-               {"CapAdd", {"net_admin"}}, {"CapDrop", {"ALL"}}}) == "ok");
+               {"CapAdd", {"net_admin"}},
+               {"CapDrop", {"ALL"}}}) == "ok");
 }
 
 TEST_CASE("validate: memory", "[validate]") {
@@ -70,16 +73,15 @@ TEST_CASE("validate: capabilities, ulimits, devices, security options", "[valida
   CHECK(Error({{"CapDrop", {"bogus"}}}) == "invalid CapDrop: unknown capability: \"CAP_BOGUS\"");
   CHECK(Error({{"Ulimits", {{{"Name", "nofiles"}, {"Soft", 1}, {"Hard", 1}}}}}) ==
         "HostConfig.Ulimits[0].Name: unknown ulimit \"nofiles\"");
-  CHECK(Error({{"Ulimits", {{{"Name", "nofile"}, {"Soft", 10}, {"Hard", 1}}}}}).find(
-            "soft limit must be less than or equal to hard limit") != std::string::npos);
+  CHECK(Error({{"Ulimits", {{{"Name", "nofile"}, {"Soft", 10}, {"Hard", 1}}}}})
+            .find("soft limit must be less than or equal to hard limit") != std::string::npos);
   CHECK(Error({{"Devices", {{{"PathOnHost", "/dev/null"}, {"CgroupPermissions", "rwx"}}}}}) ==
         "HostConfig.Devices[0].CgroupPermissions: invalid device mode: rwx");
   CHECK(Error({{"Devices", {"relative"}}}) ==
         "HostConfig.Devices[0].PathOnHost: \"relative\" is not an absolute path");
-  CHECK(Error({{"DeviceCgroupRules", {"c 1:3"}}}) ==
-        "invalid device cgroup rule format: 'c 1:3'");
-  CHECK(Error({{"SecurityOpt", {"seccomp={not json"}}}).find(
-            "Decoding seccomp profile failed") != std::string::npos);
+  CHECK(Error({{"DeviceCgroupRules", {"c 1:3"}}}) == "invalid device cgroup rule format: 'c 1:3'");
+  CHECK(Error({{"SecurityOpt", {"seccomp={not json"}}}).find("Decoding seccomp profile failed") !=
+        std::string::npos);
   CHECK(Error({{"SecurityOpt", {"bogus"}}}) ==
         "HostConfig.SecurityOpt[0]: invalid --security-opt 1: \"bogus\"");
   CHECK(Error({{"SecurityOpt", {"no-new-privileges:maybe"}}}).find("invalid --security-opt 2") !=
