@@ -10,6 +10,7 @@
 #include "common/logger.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "engined/http/http.h"
 
 namespace berth::engined {
 
@@ -23,18 +24,6 @@ bool WriteAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
-}
-
-std::string Frame(int stream, std::string_view payload) {
-  std::string out(8, '\0');
-  out[0] = static_cast<char>(stream);
-  uint32_t size = static_cast<uint32_t>(payload.size());
-  out[4] = static_cast<char>((size >> 24) & 0xff);
-  out[5] = static_cast<char>((size >> 16) & 0xff);
-  out[6] = static_cast<char>((size >> 8) & 0xff);
-  out[7] = static_cast<char>(size & 0xff);
-  out.append(payload);
-  return out;
 }
 
 // Finds the detach sequence in a stream that arrives in pieces: bytes
@@ -172,7 +161,7 @@ absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& opti
       client_ok = WriteAll(fd.get(), response.data());
     } else {
       int s = response.stream() == ctrpb::ATTACH_STREAM_STDERR ? 2 : 1;
-      client_ok = WriteAll(fd.get(), Frame(s, response.data()));
+      client_ok = WriteAll(fd.get(), http::MultiplexFrame(s, response.data()));
     }
     if (!client_ok) {
       ctx->TryCancel();

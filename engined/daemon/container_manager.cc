@@ -6,7 +6,7 @@
 
 #include "common/logger.h"
 #include "common/status.h"
-#include "engined/daemon/signals.h"
+#include "common/signals.h"
 
 namespace berth::engined {
 

@@ -5,7 +5,7 @@
 #include "common/status.h"
 #include "engined/daemon/container_config.h"
 #include "engined/daemon/container_manager.h"
-#include "engined/daemon/signals.h"
+#include "common/signals.h"
 
 namespace berth::engined {
 

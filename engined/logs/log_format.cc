@@ -3,26 +3,13 @@
 #include <cstdint>
 #include <utility>
 
+#include "engined/http/http.h"
 #include "engined/logs/time_parse.h"
 
 namespace berth::engined::logs {
 namespace {
 constexpr int kSystemErr = 3;
 }  // namespace
-
-std::string StdcopyFrame(int stream, std::string_view payload) {
-  std::string out;
-  out.reserve(8 + payload.size());
-  const uint32_t size = static_cast<uint32_t>(payload.size());
-  out.push_back(static_cast<char>(stream));
-  out.append(3, '\0');
-  out.push_back(static_cast<char>((size >> 24) & 0xff));
-  out.push_back(static_cast<char>((size >> 16) & 0xff));
-  out.push_back(static_cast<char>((size >> 8) & 0xff));
-  out.push_back(static_cast<char>(size & 0xff));
-  out.append(payload);
-  return out;
-}
 
 std::string FormatLogRecord(const LogRecord& record, const LogFormatOptions& options) {
   std::string line;
@@ -32,7 +19,7 @@ std::string FormatLogRecord(const LogRecord& record, const LogFormatOptions& opt
   }
   line.append(record.payload);
   if (options.tty) return line;
-  return StdcopyFrame(static_cast<int>(record.stream), line);
+  return http::MultiplexFrame(static_cast<int>(record.stream), line);
 }
 
 std::string FormatLogError(std::string_view message, const LogFormatOptions& options) {
@@ -40,7 +27,7 @@ std::string FormatLogError(std::string_view message, const LogFormatOptions& opt
   line.append(message);
   line.push_back('\n');
   if (options.tty) return line;
-  return StdcopyFrame(kSystemErr, line);
+  return http::MultiplexFrame(kSystemErr, line);
 }
 
 LogSink FormattingSink(LogFormatOptions options, std::function<bool(std::string_view)> write) {

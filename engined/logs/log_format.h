@@ -18,12 +18,6 @@ struct LogFormatOptions {
   bool timestamps = false;  // prefix each record with its time and a space
 };
 
-// docker's stdcopy frame: [stream, 0, 0, 0, size as u32 big-endian] and the
-// payload (stream 1 stdout, 2 stderr, 3 systemerr). Kept here because
-// http::MultiplexFrame (engined/http/http.h) has no implementation on this
-// branch yet; the two must stay byte-identical.
-std::string StdcopyFrame(int stream, std::string_view payload);
-
 // One record as it goes on the wire. The timestamp is docker's
 // RFC3339NanoFixed, "2026-12-02T06:12:12.120000000Z " (nine digits: docker
 // pads rather than trims here, so columns line up).

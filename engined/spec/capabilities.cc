@@ -3,56 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/capability_names.h"
 #include "common/file_util.h"
 #include "common/status.h"
 #include "common/strings.h"
 
 namespace berth::engined::spec {
 namespace {
-
-// In kernel numbering order, so index == capability number.
-constexpr const char* kKnown[] = {"CAP_CHOWN",
-                                  "CAP_DAC_OVERRIDE",
-                                  "CAP_DAC_READ_SEARCH",
-                                  "CAP_FOWNER",
-                                  "CAP_FSETID",
-                                  "CAP_KILL",
-                                  "CAP_SETGID",
-                                  "CAP_SETUID",
-                                  "CAP_SETPCAP",
-                                  "CAP_LINUX_IMMUTABLE",
-                                  "CAP_NET_BIND_SERVICE",
-                                  "CAP_NET_BROADCAST",
-                                  "CAP_NET_ADMIN",
-                                  "CAP_NET_RAW",
-                                  "CAP_IPC_LOCK",
-                                  "CAP_IPC_OWNER",
-                                  "CAP_SYS_MODULE",
-                                  "CAP_SYS_RAWIO",
-                                  "CAP_SYS_CHROOT",
-                                  "CAP_SYS_PTRACE",
-                                  "CAP_SYS_PACCT",
-                                  "CAP_SYS_ADMIN",
-                                  "CAP_SYS_BOOT",
-                                  "CAP_SYS_NICE",
-                                  "CAP_SYS_RESOURCE",
-                                  "CAP_SYS_TIME",
-                                  "CAP_SYS_TTY_CONFIG",
-                                  "CAP_MKNOD",
-                                  "CAP_LEASE",
-                                  "CAP_AUDIT_WRITE",
-                                  "CAP_AUDIT_CONTROL",
-                                  "CAP_SETFCAP",
-                                  "CAP_MAC_OVERRIDE",
-                                  "CAP_MAC_ADMIN",
-                                  "CAP_SYSLOG",
-                                  "CAP_WAKE_ALARM",
-                                  "CAP_BLOCK_SUSPEND",
-                                  "CAP_AUDIT_READ",
-                                  "CAP_PERFMON",
-                                  "CAP_BPF",
-                                  "CAP_CHECKPOINT_RESTORE"};
-constexpr size_t kKnownCount = sizeof(kKnown) / sizeof(kKnown[0]);
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -71,14 +28,14 @@ const std::vector<std::string>& DefaultCapabilities() {
 
 const std::vector<std::string>& AllCapabilities() {
   static const std::vector<std::string> caps = [] {
-    size_t count = kKnownCount;
+    size_t count = kCapabilityNames.size();
     // An older kernel knows fewer; asking for one it lacks fails the capset.
     absl::StatusOr<std::string> last = ReadFile("/proc/sys/kernel/cap_last_cap");
     if (last.ok()) {
       std::optional<int64_t> n = ParseInt64(TrimSpace(*last));
       if (n && *n >= 0 && static_cast<size_t>(*n) + 1 < count) count = static_cast<size_t>(*n) + 1;
     }
-    return std::vector<std::string>(kKnown, kKnown + count);
+    return std::vector<std::string>(kCapabilityNames.begin(), kCapabilityNames.begin() + count);
   }();
   return caps;
 }
@@ -93,7 +50,7 @@ absl::StatusOr<std::vector<std::string>> NormalizeCapabilities(
       continue;
     }
     if (c.rfind("CAP_", 0) != 0) c = "CAP_" + c;
-    if (std::find(std::begin(kKnown), std::end(kKnown), c) == std::end(kKnown)) {
+    if (std::find(kCapabilityNames.begin(), kCapabilityNames.end(), c) == kCapabilityNames.end()) {
       return InvalidArgumentf("{}: unknown capability: \"{}\"", field, c);
     }
     if (!Contains(AllCapabilities(), c)) {

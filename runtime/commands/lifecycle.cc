@@ -5,7 +5,7 @@
 
 #include "common/status.h"
 #include "runtime/commands/commands.h"
-#include "runtime/commands/signals.h"
+#include "common/signals.h"
 #include "runtime/container/container.h"
 #include "runtime/container/create.h"
 

@@ -1,10 +1,10 @@
-#include "runtime/commands/signals.h"
+#include "common/signals.h"
 
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 
-namespace berth::runtime {
+namespace berth {
 namespace {
 
 TEST_CASE("signals by name, short name and number", "[signals]") {
@@ -21,4 +21,4 @@ TEST_CASE("signals by name, short name and number", "[signals]") {
 }
 
 }  // namespace
-}  // namespace berth::runtime
+}  // namespace berth

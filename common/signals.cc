@@ -1,4 +1,4 @@
-#include "runtime/commands/signals.h"
+#include "common/signals.h"
 
 #include <signal.h>
 
@@ -8,7 +8,7 @@
 #include "common/status.h"
 #include "common/strings.h"
 
-namespace berth::runtime {
+namespace berth {
 namespace {
 
 struct SignalName {
@@ -62,4 +62,4 @@ absl::StatusOr<int> ParseSignal(const std::string& text) {
   return InvalidArgumentf("unknown signal {:?}", text);
 }
 
-}  // namespace berth::runtime
+}  // namespace berth
