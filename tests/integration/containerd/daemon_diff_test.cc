@@ -34,7 +34,7 @@ grpc::Status Apply(DaemonFixture& f, const std::string& media_type, const std::s
   request.mutable_diff()->set_size(size);
   *request.mutable_mounts() = mounts;
   request.set_sync_fs(true);
-  return f.diff().Apply(Ctx().get(), request, response);
+  return f.diff().Apply(WorkCtx().get(), request, response);
 }
 
 // Puts `tar` (compressed as asked) in the content store, applies it onto a
@@ -76,12 +76,13 @@ grpc::Status Diff(DaemonFixture& f, const google::protobuf::RepeatedPtrField<ctr
   *request.mutable_right() = right;
   request.set_media_type(media_type);
   (*request.mutable_labels())["test"] = "yes";
-  return f.diff().Diff(Ctx().get(), request, response);
+  return f.diff().Diff(WorkCtx().get(), request, response);
 }
 
 TEST_CASE("Diff applies layers with whiteouts and writes a snapshot's changes back",
           "[containerd][diff]") {
   DaemonFixture f;
+  f.CreateLease(kDiffTestLease);
   ApplyLayer(f, BaseLayer(), Compression::kGzip, "l1", "");
   ApplyLayer(f, SecondLayer(), Compression::kGzip, "l2", "l1");
 
@@ -178,6 +179,7 @@ TEST_CASE("Diff applies layers with whiteouts and writes a snapshot's changes ba
 
 TEST_CASE("Diff reports bad input and leaves nothing mounted", "[containerd][diff]") {
   DaemonFixture f;
+  f.CreateLease(kDiffTestLease);
   std::string tar = BuildTar({Dir("d"), File("d/f", std::string(4096, 'x'))});
   std::string digest = PutBlob(f, tar);
   auto mounts = Prepare(f, "target", "");
@@ -247,7 +249,7 @@ TEST_CASE("Diff reports bad input and leaves nothing mounted", "[containerd][dif
   CHECK(MountsUnder(f.RootDir()).empty());
   CHECK(std::filesystem::is_empty(f.RootDir() + "/tmpmounts"));
   ctrpb::ListStatusesResponse statuses;
-  REQUIRE(f.content().ListStatuses(Ctx().get(), {}, &statuses).ok());
+  REQUIRE(f.content().ListStatuses(WorkCtx().get(), {}, &statuses).ok());
   CHECK(statuses.statuses().empty());
 }
 

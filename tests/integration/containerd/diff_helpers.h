@@ -18,10 +18,19 @@
 
 namespace berth::testing {
 
+// The lease the Diff tests work under. Without one, the daemon's collector
+// (it runs 100 ms after any removal) takes their unreferenced snapshots and
+// blobs, as containerd's would: every client that builds snapshots by hand
+// holds a lease. Each test case creates it first.
+inline constexpr char kDiffTestLease[] = "diff-test";
+inline std::unique_ptr<grpc::ClientContext> WorkCtx() {
+  return LeaseCtx("default", kDiffTestLease);
+}
+
 // Writes `data` to the daemon's content store; returns its digest.
 inline std::string PutBlob(DaemonFixture& f, const std::string& data) {
   std::string digest = containerd::content::Digest::Of(data).str();
-  auto context = Ctx();
+  auto context = WorkCtx();
   auto stream = f.content().Write(context.get());
   ctrpb::WriteContentRequest write;
   write.set_action(ctrpb::WRITE_ACTION_WRITE);
@@ -49,7 +58,7 @@ inline std::string PutBlob(DaemonFixture& f, const std::string& data) {
 inline std::string GetBlob(DaemonFixture& f, const std::string& digest) {
   ctrpb::ReadContentRequest read;
   read.set_digest(digest);
-  auto context = Ctx();
+  auto context = WorkCtx();
   auto reader = f.content().Read(context.get(), read);
   std::string out;
   ctrpb::ReadContentResponse chunk;
@@ -88,7 +97,7 @@ inline google::protobuf::RepeatedPtrField<ctrpb::Mount> Prepare(DaemonFixture& f
     request.set_key(key);
     request.set_parent(parent);
     ctrpb::ViewSnapshotResponse response;
-    s = f.snapshots().View(Ctx().get(), request, &response);
+    s = f.snapshots().View(WorkCtx().get(), request, &response);
     INFO(s.error_message());
     REQUIRE(s.ok());
     return response.mounts();
@@ -97,7 +106,7 @@ inline google::protobuf::RepeatedPtrField<ctrpb::Mount> Prepare(DaemonFixture& f
   request.set_key(key);
   request.set_parent(parent);
   ctrpb::PrepareSnapshotResponse response;
-  s = f.snapshots().Prepare(Ctx().get(), request, &response);
+  s = f.snapshots().Prepare(WorkCtx().get(), request, &response);
   INFO(s.error_message());
   REQUIRE(s.ok());
   return response.mounts();
@@ -108,7 +117,7 @@ inline void Commit(DaemonFixture& f, const std::string& name, const std::string&
   commit.set_name(name);
   commit.set_key(key);
   google::protobuf::Empty empty;
-  grpc::Status s = f.snapshots().Commit(Ctx().get(), commit, &empty);
+  grpc::Status s = f.snapshots().Commit(WorkCtx().get(), commit, &empty);
   INFO(s.error_message());
   REQUIRE(s.ok());
 }
@@ -117,7 +126,7 @@ inline grpc::Status RemoveSnapshot(DaemonFixture& f, const std::string& key) {
   ctrpb::RemoveSnapshotRequest remove;
   remove.set_key(key);
   google::protobuf::Empty empty;
-  return f.snapshots().Remove(Ctx().get(), remove, &empty);
+  return f.snapshots().Remove(WorkCtx().get(), remove, &empty);
 }
 
 // Names in a layer blob (any compression), in order; hardlinks as "a => b".
