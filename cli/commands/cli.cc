@@ -1,0 +1,66 @@
+#include "cli/commands/cli.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "cli/client/errors.h"
+#include "cli/config/host_resolution.h"
+#include "common/status.h"
+
+namespace berth::cli {
+
+Cli::Cli() = default;
+
+std::string Cli::ConfigDir() const { return config::ConfigDir(options_.config_dir); }
+
+absl::StatusOr<client::EngineClient*> Cli::Client() {
+  if (client_) return client_.get();
+  BERTH_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Load(ConfigDir()));
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+  };
+  BERTH_ASSIGN_OR_RETURN(config::ResolvedHost resolved,
+                         config::ResolveHost(options_.hosts, options_.context, env, file));
+  client::TlsOptions tls;
+  // --tlsverify implies --tls; BERTH_TLS_VERIFY as DOCKER_TLS_VERIFY.
+  tls.verify = options_.tls_verify || env("BERTH_TLS_VERIFY").has_value();
+  tls.enabled = options_.tls || tls.verify || !resolved.ca.empty();
+  if (!resolved.ca.empty()) {
+    tls.ca = resolved.ca;
+    tls.cert = resolved.cert;
+    tls.key = resolved.key;
+    tls.verify = !resolved.skip_tls_verify;
+  }
+  if (tls.enabled) {
+    std::string cert_dir = env("BERTH_CERT_PATH").value_or(ConfigDir());
+    auto pick = [&](const std::string& flag, const char* file_name) {
+      if (!flag.empty()) return flag;
+      std::string path = cert_dir + "/" + file_name;
+      return access(path.c_str(), R_OK) == 0 ? path : std::string();
+    };
+    if (tls.ca.empty()) tls.ca = pick(options_.tls_ca, "ca.pem");
+    if (tls.cert.empty()) tls.cert = pick(options_.tls_cert, "cert.pem");
+    if (tls.key.empty()) tls.key = pick(options_.tls_key, "key.pem");
+  }
+  BERTH_ASSIGN_OR_RETURN(client::Endpoint endpoint, client::ParseHost(resolved.host, tls));
+  client::Headers headers{{"User-Agent", "Berth-Client/" BERTH_CLI_VERSION " (linux)"}};
+  for (const auto& [k, v] : file.http_headers()) headers[k] = v;
+  client_ = std::make_unique<client::EngineClient>(std::move(endpoint), std::move(headers));
+  return client_.get();
+}
+
+bool Cli::in_is_terminal() const { return isatty(STDIN_FILENO) == 1; }
+bool Cli::out_is_terminal() const { return isatty(STDOUT_FILENO) == 1; }
+
+int Cli::Fail(const absl::Status& status, int code) {
+  std::fflush(stdout);
+  std::string line = client::ErrorLine(status);
+  std::fprintf(stderr, "%s\n", line.c_str());
+  exit_code_ = code;
+  return code;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,61 @@
+// What every command gets: the global flags, the Engine API client (made
+// on first use, so `berth --help` never dials), the config file, the
+// standard streams, and the exit code it sets.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cli/client/engine_client.h"
+
+namespace berth::cli {
+
+// Docker's exit codes for the CLI's own failures.
+inline constexpr int kExitDaemonError = 125;   // run/create could not start it
+inline constexpr int kExitCannotInvoke = 126;  // the command cannot be run
+inline constexpr int kExitNotFound = 127;      // the command was not found
+
+struct GlobalOptions {
+  std::vector<std::string> hosts;  // -H, repeatable as docker's (only one allowed)
+  std::string context;             // -c / --context
+  std::string config_dir;          // --config (default ~/.berth, or BERTH_CONFIG)
+  std::string log_level = "info";
+  bool debug = false;
+  bool tls = false;
+  bool tls_verify = false;
+  std::string tls_ca, tls_cert, tls_key;
+};
+
+class Cli {
+ public:
+  Cli();
+
+  GlobalOptions& options() { return options_; }
+
+  // The client for the resolved endpoint; the error says what to fix.
+  absl::StatusOr<client::EngineClient*> Client();
+  // The config directory in use (flag, BERTH_CONFIG, ~/.berth).
+  std::string ConfigDir() const;
+
+  std::FILE* out() const { return stdout; }
+  std::FILE* err() const { return stderr; }
+  bool in_is_terminal() const;
+  bool out_is_terminal() const;
+
+  // Prints the error as docker does and sets the exit code (1 unless
+  // given); returns the code so commands can `return cli.Fail(s);`.
+  int Fail(const absl::Status& status, int code = 1);
+  void set_exit_code(int code) { exit_code_ = code; }
+  int exit_code() const { return exit_code_; }
+
+ private:
+  GlobalOptions options_;
+  std::unique_ptr<client::EngineClient> client_;
+  int exit_code_ = 0;
+};
+
+}  // namespace berth::cli

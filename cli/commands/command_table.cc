@@ -1,0 +1,47 @@
+#include "cli/commands/command_table.h"
+
+#include <cstdio>
+
+#include "cli/commands/groups.h"
+
+namespace berth::cli {
+
+CLI::App* AddGroup(CLI::App& root, const std::string& name, const std::string& description) {
+  CLI::App* group = root.add_subcommand(name, description);
+  group->require_subcommand(1);
+  group->group("Management Commands");
+  return group;
+}
+
+void BuildCommandLine(CLI::App& app, Cli& cli) {
+  GlobalOptions& o = cli.options();
+  app.set_version_flag("-v,--version", "Berth version " BERTH_CLI_VERSION);
+  app.add_option("-H,--host", o.hosts, "Daemon socket to connect to (unix:///path, tcp://h:p)");
+  app.add_option("-c,--context", o.context,
+                 "Name of the context to use (overrides BERTH_HOST and `berth context use`)");
+  app.add_option("--config", o.config_dir, "Location of client config files (default ~/.berth)");
+  app.add_flag("-D,--debug", o.debug, "Enable debug mode");
+  app.add_option("-l,--log-level", o.log_level, "Set the logging level")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "fatal"}));
+  app.add_flag("--tls", o.tls, "Use TLS; implied by --tlsverify");
+  app.add_flag("--tlsverify", o.tls_verify, "Use TLS and verify the remote");
+  app.add_option("--tlscacert", o.tls_ca, "Trust certs signed only by this CA");
+  app.add_option("--tlscert", o.tls_cert, "Path to TLS certificate file");
+  app.add_option("--tlskey", o.tls_key, "Path to TLS key file");
+  app.require_subcommand(0, 1);
+  app.fallthrough(false);
+
+  AddContainerCommands(app, cli);
+  AddImageCommands(app, cli);
+  AddVolumeCommands(app, cli);
+  AddSystemCommands(app, cli);
+  AddContextCommands(app, cli);
+  AddRegistryCommands(app, cli);
+
+  // `berth` alone: the usage, as docker prints it.
+  app.callback([&app] {
+    if (app.get_subcommands().empty()) std::fputs(app.help().c_str(), stdout);
+  });
+}
+
+}  // namespace berth::cli

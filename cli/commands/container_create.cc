@@ -1,0 +1,40 @@
+#include "cli/commands/command.h"
+#include "cli/commands/container_commands.h"
+#include "cli/commands/container_create_request.h"
+
+namespace berth::cli {
+namespace {
+
+struct CreateOptions {
+  CreateFlags create;
+  CLI::App* app = nullptr;
+};
+
+int Create(CreateOptions& o, Cli& cli) {
+  std::vector<std::string> rest = o.app->remaining();
+  if (rest.empty()) {
+    std::fprintf(cli.err(),
+                 "\"berth create\" requires at least 1 argument.\nSee 'berth create --help'.\n\n"
+                 "Usage:  berth create [OPTIONS] IMAGE [COMMAND] [ARG...]\n");
+    return kExitDaemonError;
+  }
+  std::vector<std::string> args(rest.begin() + 1, rest.end());
+  absl::StatusOr<std::string> id = CreateContainer(cli, o.create, rest.front(), args, false);
+  if (!id.ok()) return cli.Fail(id.status(), kExitDaemonError);
+  std::fprintf(cli.out(), "%s\n", id->c_str());
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* AddCreateCommand(CLI::App& parent, Cli& cli) {
+  auto o = std::make_shared<CreateOptions>();
+  CLI::App* sub = AddCommand<CreateOptions>(parent, cli, "create", "Create a new container", o,
+                                            Create);
+  o->app = sub;
+  sub->prefix_command();
+  AddCreateFlags(*sub, o->create);
+  return sub;
+}
+
+}  // namespace berth::cli
