@@ -16,20 +16,6 @@
 namespace berth::cli {
 namespace {
 
-// What --sig-proxy forwards: every catchable signal but the ones that are
-// about the CLI's own terminal and children.
-std::vector<int> ProxiedSignals() {
-  std::vector<int> out;
-  for (int sig = 1; sig < SIGRTMIN; ++sig) {
-    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGPIPE || sig == SIGURG ||
-        sig == SIGWINCH || sig == SIGTTIN || sig == SIGTTOU || sig == SIGTSTP) {
-      continue;
-    }
-    out.push_back(sig);
-  }
-  return out;
-}
-
 void Resize(client::EngineClient& api, const std::string& path) {
   absl::StatusOr<term::WindowSize> size = term::GetWindowSize(STDOUT_FILENO);
   if (!size.ok() || size->rows == 0 || size->cols == 0) return;
@@ -88,15 +74,18 @@ absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api,
   std::unique_ptr<term::SignalWatcher> resize_watcher;
   if (options.tty && !options.resize_path.empty() && term::IsTerminal(STDOUT_FILENO)) {
     Resize(api, options.resize_path);
-    resize_watcher = std::make_unique<term::SignalWatcher>(
-        std::vector<int>{SIGWINCH}, [&api, path = options.resize_path](int) { Resize(api, path); });
+    absl::StatusOr<std::unique_ptr<term::SignalWatcher>> watcher = term::SignalWatcher::Start(
+        {SIGWINCH}, [&api, path = options.resize_path](int) { Resize(api, path); });
+    if (watcher.ok()) resize_watcher = std::move(*watcher);
   }
   std::unique_ptr<term::SignalWatcher> proxy;
   if (!options.kill_path.empty()) {
-    proxy = std::make_unique<term::SignalWatcher>(
-        ProxiedSignals(), [&api, path = options.kill_path](int sig) {
+    absl::StatusOr<std::unique_ptr<term::SignalWatcher>> watcher = term::SignalWatcher::Start(
+        term::ProxiedSignals(), [&api, path = options.kill_path](int sig) {
           (void)api.Do({.method = "POST", .path = path, .query = {{"signal", std::to_string(sig)}}});
         });
+    if (!watcher.ok()) return watcher.status();
+    proxy = std::move(*watcher);
   }
   term::PumpOptions pump;
   pump.in_fd = options.stdin_attached ? STDIN_FILENO : -1;

@@ -6,6 +6,7 @@ namespace berth::cli {
 
 void AddContainerCommands(CLI::App& root, Cli& cli) {
   CLI::App* group = AddGroup(root, "container", "Manage containers");
+  AddObjectInspectCommand(root, cli);
   for (CLI::App* parent : {&root, group}) {
     bool top = parent == &root;
     AddPsCommand(*parent, cli, top ? "ps" : "ls");

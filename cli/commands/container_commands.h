@@ -28,5 +28,7 @@ CLI::App* AddStartCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddAttachCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddExecCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddStatsCommand(CLI::App& parent, Cli& cli);
+// `berth inspect`: containers, images or volumes (top level only).
+CLI::App* AddObjectInspectCommand(CLI::App& parent, Cli& cli);
 
 }  // namespace berth::cli

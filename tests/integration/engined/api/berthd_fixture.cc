@@ -253,4 +253,20 @@ SpawnResult BerthdFixture::Docker(const std::vector<std::string>& args,
   return *r;
 }
 
+SpawnResult BerthdFixture::Berth(const std::vector<std::string>& args,
+                                 const std::string& stdin_data,
+                                 std::chrono::milliseconds timeout,
+                                 const std::vector<std::string>& extra_env) {
+  SpawnOptions spawn;
+  spawn.argv = {BinaryPath("berth")};
+  spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
+  std::vector<std::string> env = {"BERTH_HOST=unix://" + socket_, "HOME=" + dir_.path(),
+                                  "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  spawn.env = env;
+  absl::StatusOr<SpawnResult> r = RunCommand(spawn, stdin_data, timeout, dir_.path());
+  REQUIRE(r.ok());
+  return *r;
+}
+
 }  // namespace berth::testing

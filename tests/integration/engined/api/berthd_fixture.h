@@ -58,6 +58,12 @@ class BerthdFixture {
   bool WaitStatus(const std::string& ref, const std::string& status,
                   std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+  // berth ARGS (our CLI) with BERTH_HOST pointing at this berthd and HOME
+  // in the test's dir (so ~/.berth is the test's own).
+  SpawnResult Berth(const std::vector<std::string>& args, const std::string& stdin_data = "",
+                    std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                    const std::vector<std::string>& extra_env = {});
+
   // Whether the docker CLI is installed; the CLI tests skip (visibly) without it.
   static std::string DockerCli();
   // docker ARGS with DOCKER_HOST pointing at this berthd.
