@@ -1,11 +1,14 @@
 // berth: the docker-like CLI. Parses the command line (commands/command_table)
 // and runs the chosen command, whose exit code becomes the process's.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "cli/commands/cli.h"
+#include "cli/commands/command_separator.h"
 #include "cli/commands/command_table.h"
 
 int main(int argc, char** argv) {
@@ -13,8 +16,11 @@ int main(int argc, char** argv) {
   berth::cli::Cli cli;
   CLI::App app("A self-sufficient runtime for containers", "berth");
   berth::cli::BuildCommandLine(app, cli);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  berth::cli::InsertCommandSeparator(app, args);
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -5,6 +5,18 @@
 #include "cli/commands/groups.h"
 
 namespace berth::cli {
+namespace {
+
+// docker's flags take one value per occurrence (`-e A -e B`); CLI11's
+// vector options would also take the arguments that follow.
+void OneValuePerFlag(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (!opt->get_positional()) opt->allow_extra_args(false);
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) OneValuePerFlag(*sub);
+}
+
+}  // namespace
 
 CLI::App* AddGroup(CLI::App& root, const std::string& name, const std::string& description) {
   CLI::App* group = root.add_subcommand(name, description);
@@ -15,6 +27,9 @@ CLI::App* AddGroup(CLI::App& root, const std::string& name, const std::string& d
 
 void BuildCommandLine(CLI::App& app, Cli& cli) {
   GlobalOptions& o = cli.options();
+  // --help only: -h is --hostname for run and create, as in docker. Set
+  // before any subcommand exists, so every one inherits it.
+  app.set_help_flag("--help", "Print usage");
   app.set_version_flag("-v,--version", "Berth version " BERTH_CLI_VERSION);
   app.add_option("-H,--host", o.hosts, "Daemon socket to connect to (unix:///path, tcp://h:p)");
   app.add_option("-c,--context", o.context,
@@ -37,6 +52,8 @@ void BuildCommandLine(CLI::App& app, Cli& cli) {
   AddSystemCommands(app, cli);
   AddContextCommands(app, cli);
   AddRegistryCommands(app, cli);
+
+  OneValuePerFlag(app);
 
   // `berth` alone: the usage, as docker prints it.
   app.callback([&app] {

@@ -7,11 +7,11 @@ namespace {
 
 struct CreateOptions {
   CreateFlags create;
-  CLI::App* app = nullptr;
+  std::vector<std::string> rest;  // the image (or container), then the command
 };
 
 int Create(CreateOptions& o, Cli& cli) {
-  std::vector<std::string> rest = o.app->remaining();
+  const std::vector<std::string>& rest = o.rest;
   if (rest.empty()) {
     std::fprintf(cli.err(),
                  "\"berth create\" requires at least 1 argument.\nSee 'berth create --help'.\n\n"
@@ -31,8 +31,8 @@ CLI::App* AddCreateCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<CreateOptions>();
   CLI::App* sub = AddCommand<CreateOptions>(parent, cli, "create", "Create a new container", o,
                                             Create);
-  o->app = sub;
-  sub->prefix_command();
+  // After it, everything is the command's (main.cc puts a "--" there).
+  sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
   AddCreateFlags(*sub, o->create);
   return sub;
 }

@@ -10,13 +10,12 @@ namespace {
 struct ExecOptions {
   bool detach = false, interactive = false, tty = false, privileged = false;
   std::vector<std::string> env;
-  std::vector<std::string> env_files;
   std::string workdir, user, detach_keys;
-  CLI::App* app = nullptr;
+  std::vector<std::string> rest;  // the image (or container), then the command
 };
 
 int Exec(ExecOptions& o, Cli& cli) {
-  std::vector<std::string> rest = o.app->remaining();
+  const std::vector<std::string>& rest = o.rest;
   if (rest.size() < 2) {
     std::fprintf(cli.err(),
                  "\"berth exec\" requires at least 2 arguments.\nSee 'berth exec --help'.\n\n"
@@ -74,8 +73,8 @@ CLI::App* AddExecCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<ExecOptions>();
   CLI::App* sub = AddCommand<ExecOptions>(parent, cli, "exec",
                                           "Execute a command in a running container", o, Exec);
-  o->app = sub;
-  sub->prefix_command();
+  // After it, everything is the command's (main.cc puts a "--" there).
+  sub->add_option("container_and_command", o->rest, "The container, then the command and its arguments");
   sub->add_flag("-d,--detach", o->detach, "Detached mode: run command in the background");
   sub->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
   sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");

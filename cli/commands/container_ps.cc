@@ -3,6 +3,7 @@
 #include "cli/commands/container_commands.h"
 #include "cli/commands/display.h"
 #include "common/human_units.h"
+#include "common/status.h"
 #include "common/strings.h"
 
 namespace berth::cli {

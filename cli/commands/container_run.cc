@@ -16,11 +16,11 @@ struct RunOptions {
   bool detach = false;
   bool sig_proxy = true;
   std::string detach_keys;
-  CLI::App* app = nullptr;  // for the image and command after the flags
+  std::vector<std::string> rest;  // the image (or container), then the command
 };
 
 int Run(RunOptions& o, Cli& cli) {
-  std::vector<std::string> rest = o.app->remaining();
+  const std::vector<std::string>& rest = o.rest;
   if (rest.empty()) {
     std::fprintf(cli.err(),
                  "\"berth run\" requires at least 1 argument.\nSee 'berth run --help'.\n\n"
@@ -95,9 +95,8 @@ CLI::App* AddRunCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub =
       AddCommand<RunOptions>(parent, cli, "run", "Create and run a new container from an image",
                              o, Run);
-  o->app = sub;
-  // Everything from the image on belongs to the container's command.
-  sub->prefix_command();
+  // After it, everything is the command's (main.cc puts a "--" there).
+  sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
   AddCreateFlags(*sub, o->create);
   sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
   sub->add_flag("--sig-proxy", o->sig_proxy,

@@ -1,0 +1,19 @@
+// docker stops reading flags at run / create's IMAGE and exec's CONTAINER:
+// what follows is the container's command, dashes and all (`run busybox
+// sh -c ...`). CLI11 reads options anywhere, so before parsing we put "--"
+// in front of that first argument.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace berth::cli {
+
+// `args` without the program name. Subcommands named in `stop_after_first`
+// (at the top level or one group down) get the separator.
+void InsertCommandSeparator(CLI::App& app, std::vector<std::string>& args,
+                            const std::vector<std::string>& stop_after_first = {"run", "create",
+                                                                               "exec"});
+
+}  // namespace berth::cli
