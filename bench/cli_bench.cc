@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>

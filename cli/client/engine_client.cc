@@ -7,6 +7,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cctype>
+#include <cstdint>
+#include <limits>
 
 #include "cli/client/dial.h"
 #include "cli/client/errors.h"
@@ -236,7 +238,7 @@ absl::StatusOr<Response> EngineClient::Do(const Request& request) {
   HttpStream stream(*conn);
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (request.method == "HEAD") parser.skip(true);
   boost::system::error_code ec;
   http::read(stream, buffer, parser, ec);
@@ -269,7 +271,7 @@ namespace {
 absl::StatusOr<std::unique_ptr<BodyStream>> ReadStreamHeader(std::unique_ptr<Connection> conn) {
   boost::beast::flat_buffer buffer;
   auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
-  parser->body_limit(boost::none);
+  parser->body_limit(std::numeric_limits<std::uint64_t>::max());
   boost::system::error_code ec;
   {
     HttpStream stream(*conn);
