@@ -6,6 +6,7 @@
 #include "cli/commands/command.h"
 #include "cli/commands/display.h"
 #include "cli/commands/image_commands.h"
+#include "cli/commands/image_util.h"
 #include "cli/config/config_file.h"
 #include "common/human_units.h"
 #include "common/reference.h"
@@ -179,7 +180,7 @@ int Images(ImagesOptions& o, Cli& cli, const std::string& called_as) {
 
   std::string source = o.format;
   if (source.empty()) {
-    absl::StatusOr<config::ConfigFile> file = config::ConfigFile::Load(cli.ConfigDir());
+    absl::StatusOr<config::ConfigFile> file = LoadConfig(cli);
     if (file.ok() && !file->images_format().empty() && !o.quiet) {
       source = file->images_format();
     } else {

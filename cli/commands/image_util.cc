@@ -3,42 +3,50 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 #include "cli/config/config_file.h"
 #include "cli/config/credentials.h"
 #include "cli/config/registry_auth.h"
+#include "cli/output/progress.h"
 #include "common/status.h"
 #include "common/strings.h"
 
 namespace berth::cli {
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using UniqueFile = std::unique_ptr<std::FILE, FileCloser>;
+
+}  // namespace
+
+absl::StatusOr<config::ConfigFile> LoadConfig(Cli& cli) {
+  BERTH_ASSIGN_OR_RETURN(std::string dir, cli.ConfigDir());
+  return config::ConfigFile::Load(dir);
+}
 
 absl::StatusOr<std::string> RegistryAuthFor(Cli& cli, std::string_view registry) {
-  BERTH_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Load(cli.ConfigDir()));
+  BERTH_ASSIGN_OR_RETURN(config::ConfigFile file, LoadConfig(cli));
   BERTH_ASSIGN_OR_RETURN(config::AuthConfig auth, config::GetCredentials(file, registry));
   return config::EncodeRegistryAuth(auth);
 }
 
 absl::Status DisplayJsonMessages(client::BodyStream& stream, std::FILE* out, bool quiet) {
+  // Quiet still reads the whole stream: its errors count.
+  std::FILE* sink = out;
+  UniqueFile discard;
+  if (quiet) {
+    discard.reset(std::fopen("/dev/null", "we"));
+    if (discard == nullptr) return ErrnoErrorf(errno, "open /dev/null");
+    sink = discard.get();
+  }
+  output::ProgressPrinter printer(sink, !quiet && isatty(fileno(out)) == 1);
   for (;;) {
     BERTH_ASSIGN_OR_RETURN(std::optional<nlohmann::json> m, stream.NextJson());
     if (!m) return absl::OkStatus();
-    if (!m->is_object()) continue;
-    if (m->contains("errorDetail") || m->contains("error")) {
-      std::string message = m->value("error", "");
-      if (auto d = m->find("errorDetail"); d != m->end() && d->is_object()) {
-        message = d->value("message", message);
-      }
-      return absl::UnknownError(message);
-    }
-    if (quiet || m->contains("aux")) continue;
-    std::string line;
-    if (std::string id = m->value("id", ""); !id.empty()) line += id + ": ";
-    if (m->contains("progressDetail") && m->value("progress", "") != "") continue;
-    if (std::string stream_text = m->value("stream", ""); !stream_text.empty()) {
-      std::fputs((line + stream_text).c_str(), out);
-      continue;
-    }
-    std::fprintf(out, "%s%s\n", line.c_str(), m->value("status", "").c_str());
+    BERTH_RETURN_IF_ERROR(printer.Add(*m));
   }
 }
 

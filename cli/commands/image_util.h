@@ -12,8 +12,12 @@
 #include "absl/status/statusor.h"
 #include "cli/client/engine_client.h"
 #include "cli/commands/cli.h"
+#include "cli/config/config_file.h"
 
 namespace berth::cli {
+
+// The config file (config.json) of the config directory in use.
+absl::StatusOr<config::ConfigFile> LoadConfig(Cli& cli);
 
 // The X-Registry-Auth value for `registry` ("docker.io", "127.0.0.1:5000"):
 // the stored credentials (helper or config.json), or "e30=" ({}) when none.

@@ -169,7 +169,7 @@ absl::Status RunLogin(LoginOptions& o, Cli& cli) {
       o.server.empty() || o.server == "docker.io" ? config::kIndexServer : o.server;
   bool is_default = server == config::kIndexServer;
   if (!is_default) server = config::ConvertToHostname(server);
-  BERTH_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Load(cli.ConfigDir()));
+  BERTH_ASSIGN_OR_RETURN(config::ConfigFile file, LoadConfig(cli));
 
   // The stored credentials first, unless new ones were given.
   config::AuthConfig stored{.server_address = server};

@@ -1,6 +1,7 @@
 // berth logout [SERVER]: the stored credentials for the registry erased
 // from its credential helper and from config.json (Docker Hub by default).
 #include "cli/commands/command.h"
+#include "cli/commands/image_util.h"
 #include "cli/commands/registry_commands.h"
 #include "cli/config/credentials.h"
 
@@ -15,7 +16,7 @@ int Logout(LogoutOptions& o, Cli& cli) {
   bool is_default = o.server.empty();
   std::string server = is_default ? config::kIndexServer : o.server;
   std::string hostname = is_default ? server : config::ConvertToHostname(server);
-  absl::StatusOr<config::ConfigFile> file = config::ConfigFile::Load(cli.ConfigDir());
+  absl::StatusOr<config::ConfigFile> file = LoadConfig(cli);
   if (!file.ok()) return cli.Fail(file.status());
   std::fprintf(cli.out(), "Removing login credentials for %s\n", hostname.c_str());
   // EraseCredentials also drops the legacy keys of the same host
