@@ -15,7 +15,7 @@ struct PullRequest {
   std::string reference;  // "busybox", "127.0.0.1:5000/x:1", "x@sha256:..."
   std::string platform;   // "" = the daemon's
   bool all_tags = false;
-  bool quiet = false;     // only the final reference line
+  bool quiet = false;  // no progress (`pull -q` then prints only the reference)
 };
 
 // Errors: the daemon's (e.g. not found naming registry and reference) or a
