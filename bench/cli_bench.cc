@@ -21,6 +21,7 @@
 
 #include "bench/bench_util.h"
 #include "common/spawn.h"
+#include "common/status.h"
 #include "common/unique_fd.h"
 #include "tests/testutil/child_reaper.h"
 

@@ -2,8 +2,9 @@
 # The main job: installs the dependencies, builds, starts berth-containerd
 # (which starts a berth-shim per container, which drives berth-runtime) in a
 # scratch directory, and runs a busybox container through it with berth-ctr;
-# then starts berthd (which starts its own berth-containerd) and, where the
-# docker CLI is installed, loads busybox and runs it through the Engine API.
+# then starts berthd (which starts its own berth-containerd), loads busybox
+# and runs it through the Engine API with the berth CLI (and with the docker
+# CLI too, where it is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=$(scripts/build.sh | tail -n 1)
@@ -34,12 +35,12 @@ echo "{}" >"$work/daemon.json"
   --exec-root "$work/engine-run" --config-file "$work/daemon.json" 2>"$work/berthd.log" &
 engine=$!
 for _ in $(seq 200); do [ -S "$work/berth.sock" ] && break; sleep 0.05; done
-docker_cli=$(command -v docker || true)
-if [ -z "$docker_cli" ]; then
-  echo "berthd is up on $work/berth.sock; no docker CLI installed to drive it"
-  exit 0
-fi
-export DOCKER_HOST="unix://$work/berth.sock"
+berth=("$build_dir"/cli/berth -H "unix://$work/berth.sock")
 "$build_dir"/tests/testimage/berth-testimage docker-archive "$work/busybox.tar" --tag busybox:latest >/dev/null
-docker load -i "$work/busybox.tar"
-docker run --rm --network none busybox sh -c 'echo hello from berthd; uname -n; id'
+"${berth[@]}" load -i "$work/busybox.tar"
+"${berth[@]}" run --rm --network none busybox sh -c 'echo hello from berthd via the berth CLI; uname -n; id'
+docker_cli=$(command -v docker || true)
+if [ -n "$docker_cli" ]; then
+  DOCKER_HOST="unix://$work/berth.sock" docker run --rm --network none busybox \
+    sh -c 'echo and via the docker CLI; uname -n'
+fi

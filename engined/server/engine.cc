@@ -6,6 +6,7 @@
 #include "common/file_util.h"
 #include "common/logger.h"
 #include "common/status.h"
+#include "engined/api/auth_route.h"
 #include "engined/api/container_routes.h"
 #include "engined/api/event_bus.h"
 #include "engined/api/system_routes.h"
@@ -187,6 +188,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
     return out;
   };
   api::AddSystemRoutes(p->router, info, *p->containers, p->events);
+  api::AddAuthRoute(p->router);
   api::AddContainerRoutes(p->router, *p->containers, *p->execs);
   api::AddContainerStreamRoutes(p->router, *p->containers, *p->execs);
   api::AddContainerStatsRoutes(p->router, *p->containers);

@@ -184,6 +184,27 @@ absl::StatusOr<HttpResponse> Client::Send(const std::string& host,
   }
 }
 
+absl::Status Client::CheckLogin(const std::string& host) {
+  HttpRequest req;
+  req.method = "GET";
+  req.url = http_.SchemeFor(host) + "://" + host + "/v2/";
+  absl::StatusOr<HttpResponse> r = Send(host, {}, req);
+  if (!r.ok()) {
+    if (r.status().code() == absl::StatusCode::kUnauthenticated ||
+        r.status().code() == absl::StatusCode::kPermissionDenied) {
+      return absl::UnauthenticatedError(fmt::format("login to {}: {}", host, r.status()));
+    }
+    return r.status();
+  }
+  if (Is2xx(r->status)) return absl::OkStatus();
+  if (r->status == 401 || r->status == 403) {
+    return absl::UnauthenticatedError(
+        fmt::format("login to {}: unauthorized: incorrect username or password", host));
+  }
+  return absl::UnavailableError(
+      fmt::format("login to {}: GET {} answered HTTP {}", host, req.url, r->status));
+}
+
 absl::StatusOr<Descriptor> Client::Resolve(const Reference& ref) {
   std::string host = ref.RegistryHost();
   HttpRequest req;

@@ -120,6 +120,11 @@ class Client {
   absl::Status Push(const Reference& ref, const content::Store& store, const Descriptor& target,
                     const PushOptions& options);
 
+  // Whether the registry at `host` accepts the client's credentials: GET
+  // /v2/ and whatever authentication its challenge asks for (docker login).
+  // Unauthenticated when it refuses them.
+  absl::Status CheckLogin(const std::string& host);
+
  private:
   std::string BaseUrl(const Reference& ref) const;
   // Sends `request` with cached authorization, authenticating on a 401 and

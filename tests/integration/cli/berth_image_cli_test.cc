@@ -401,11 +401,8 @@ TEST_CASE("berth push and pull with stored credentials; logout",
   CHECK_THAT(no_tty.err, Catch::Contains("Cannot perform an interactive login from a non TTY"));
 }
 
-// berthd does not serve POST /auth yet (it answers 404 "page not found"),
-// so this case is expected to fail until it does: [!mayfail] reports it
-// without failing the run.
 TEST_CASE("berth login: the daemon checks the credentials, then they are stored",
-          "[cli][berthd][images][registry][!mayfail]") {
+          "[cli][berthd][images][registry]") {
   RegistryServer registry(/*basic_auth=*/true);
   BerthdFixture f;
   std::string ref = registry.host() + "/berth/private:1";
@@ -416,6 +413,7 @@ TEST_CASE("berth login: the daemon checks the credentials, then they are stored"
   SpawnResult wrong =
       f.Berth({"login", "-u", kRegistryUser, "--password-stdin", registry.host()}, "wrong\n");
   CHECK(wrong.status.code == 1);
+  CHECK_THAT(wrong.err, Catch::Contains("unauthorized"));
   SpawnResult login = f.Berth({"login", "-u", kRegistryUser, "--password-stdin", registry.host()},
                               std::string(kRegistryPassword) + "\n");
   INFO(login.out << login.err);
