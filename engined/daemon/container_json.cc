@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/human_units.h"
 #include "common/json_util.h"
 #include "common/status.h"
 #include "common/strings.h"
@@ -42,22 +43,6 @@ nlohmann::json Labels(const Container& c) {
 }
 
 }  // namespace
-
-std::string HumanDuration(int64_t s) {
-  if (s < 1) return "Less than a second";
-  if (s == 1) return "1 second";
-  if (s < 60) return fmt::format("{} seconds", s);
-  int64_t m = s / 60;
-  if (m == 1) return "About a minute";
-  if (m < 60) return fmt::format("{} minutes", m);
-  int64_t h = s / 3600;
-  if (h == 1) return "About an hour";
-  if (h < 48) return fmt::format("{} hours", h);
-  if (h < 24 * 7 * 2) return fmt::format("{} days", h / 24);
-  if (h < 24 * 30 * 2) return fmt::format("{} weeks", h / 24 / 7);
-  if (h < 24 * 365 * 2) return fmt::format("{} months", h / 24 / 30);
-  return fmt::format("{} years", h / 24 / 365);
-}
 
 std::string ContainerStatusText(const ContainerState& st, int64_t now) {
   switch (st.status) {

@@ -34,8 +34,6 @@ struct ListOptions {
 // status, ancestor); before / since are applied by the caller on the list.
 bool MatchesContainerFilters(const Container& c, const Filters& filters);
 
-// docker's units.HumanDuration ("Less than a second", "3 minutes", ...).
-std::string HumanDuration(int64_t seconds);
 // ps's STATUS column: "Up 3 minutes (Paused)", "Exited (0) 2 seconds ago".
 std::string ContainerStatusText(const ContainerState& state, int64_t now_seconds);
 

@@ -6,18 +6,6 @@
 
 namespace berth::engined::images {
 
-std::string HumanSize(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-  size_t i = 0;
-  while (bytes >= 1000.0 && i + 1 < std::size(kUnits)) {
-    bytes /= 1000.0;
-    ++i;
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.4g%s", bytes, kUnits[i]);
-  return buf;
-}
-
 std::string ProgressBar(int64_t current, int64_t total) {
   if (current <= 0 && total <= 0) return "";
   char buf[64];

@@ -10,15 +10,12 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "common/human_units.h"  // HumanSize, which ProgressBar uses
 
 namespace berth::engined::images {
 
 // Receives each message of a streamed answer; false: the client went away.
 using MessageSink = std::function<bool(const nlohmann::json&)>;
-
-// docker's units.HumanSize: 4 significant digits, decimal units
-// ("512B", "1.235MB").
-std::string HumanSize(double bytes);
 
 // JSONProgress.String() at docker's server width (200 columns): a 50-wide
 // bar and "current/total" ("[=====>     ]  1.2MB/2.4MB"); no bar without
