@@ -233,7 +233,9 @@ absl::StatusOr<std::unique_ptr<Connection>> WrapTls(UniqueFd fd, const Endpoint&
   SSL_CTX_set_verify(ctx.get(), t.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
   std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
   if (!ssl) return absl::InternalError("tls: " + SslErrors());
-  SSL_set_tlsext_host_name(ssl.get(), e.host.c_str());
+  // SNI (SSL_set_tlsext_host_name is a macro with a C cast).
+  SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(e.host.c_str()));
   if (t.verify) SSL_set1_host(ssl.get(), e.host.c_str());
   int flags = ::fcntl(fd.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) {

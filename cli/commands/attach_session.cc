@@ -115,7 +115,9 @@ int StartFailureCode(const absl::Status& status) {
 
 std::string DetachKeys(Cli& cli, const std::string& flag) {
   if (!flag.empty()) return flag;
-  absl::StatusOr<config::ConfigFile> file = config::ConfigFile::Load(cli.ConfigDir());
+  absl::StatusOr<std::string> dir = cli.ConfigDir();
+  if (!dir.ok()) return "ctrl-p,ctrl-q";
+  absl::StatusOr<config::ConfigFile> file = config::ConfigFile::Load(*dir);
   if (file.ok() && !file->detach_keys().empty()) return file->detach_keys();
   return "ctrl-p,ctrl-q";
 }

@@ -12,11 +12,14 @@ namespace berth::cli {
 
 Cli::Cli() = default;
 
-std::string Cli::ConfigDir() const { return config::ConfigDir(options_.config_dir); }
+absl::StatusOr<std::string> Cli::ConfigDir() const {
+  return config::ConfigDir(options_.config_dir);
+}
 
 absl::StatusOr<client::EngineClient*> Cli::Client() {
   if (client_) return client_.get();
-  BERTH_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Load(ConfigDir()));
+  BERTH_ASSIGN_OR_RETURN(std::string config_dir, ConfigDir());
+  BERTH_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Load(config_dir));
   auto env = [](const std::string& name) -> std::optional<std::string> {
     const char* v = std::getenv(name.c_str());
     if (v == nullptr || *v == '\0') return std::nullopt;
@@ -35,7 +38,7 @@ absl::StatusOr<client::EngineClient*> Cli::Client() {
     tls.verify = !resolved.skip_tls_verify;
   }
   if (tls.enabled) {
-    std::string cert_dir = env("BERTH_CERT_PATH").value_or(ConfigDir());
+    std::string cert_dir = env("BERTH_CERT_PATH").value_or(config_dir);
     auto pick = [&](const std::string& flag, const char* file_name) {
       if (!flag.empty()) return flag;
       std::string path = cert_dir + "/" + file_name;

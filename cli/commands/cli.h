@@ -39,7 +39,7 @@ class Cli {
   // The client for the resolved endpoint; the error says what to fix.
   absl::StatusOr<client::EngineClient*> Client();
   // The config directory in use (flag, BERTH_CONFIG, ~/.berth).
-  std::string ConfigDir() const;
+  absl::StatusOr<std::string> ConfigDir() const;
 
   std::FILE* out() const { return stdout; }
   std::FILE* err() const { return stderr; }

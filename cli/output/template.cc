@@ -26,10 +26,10 @@ absl::StatusOr<std::string> Template::Execute(const nlohmann::json& dot,
   return out;
 }
 
-std::string Template::ExecuteHeader(const nlohmann::json& headers, const MethodFn& method) const {
+std::string Template::ExecuteHeader(const nlohmann::json& headers) const {
   std::string out;
   // docker ignores a header's execution error and keeps what was written.
-  (void)internal::ExecuteTree(*parsed_->root, parsed_->source, headers, method, true, &out);
+  (void)internal::ExecuteTree(*parsed_->root, parsed_->source, headers, {}, true, &out);
   return out;
 }
 

@@ -47,7 +47,7 @@ class Template {
   // Execute with docker's HeaderFunctions, for a table's header row: json,
   // split, join, title, lower, upper and truncate return the column title
   // unchanged. On an error, the output so far (docker ignores the error).
-  std::string ExecuteHeader(const nlohmann::json& headers, const MethodFn& method = {}) const;
+  std::string ExecuteHeader(const nlohmann::json& headers) const;
 
  private:
   struct Parsed;
