@@ -1,0 +1,21 @@
+#include "cli/commands/system_commands.h"
+
+#include "cli/commands/groups.h"
+#include "cli/commands/system_util.h"
+
+namespace berth::cli {
+
+void AddSystemCommands(CLI::App& root, Cli& cli) {
+  CLI::App* group = AddGroup(root, "system", "Manage Berth");
+  for (CLI::App* parent : {&root, group}) {
+    OneValuePerFlag(*AddVersionCommand(*parent, cli));
+    OneValuePerFlag(*AddInfoCommand(*parent, cli));
+    OneValuePerFlag(*AddEventsCommand(*parent, cli));
+  }
+  AddDiskUsageCommand(*group, cli);
+  AddSystemPruneCommand(*group, cli);
+  OneValuePerFlag(*group);
+  AddCompletionCommand(root, cli);
+}
+
+}  // namespace berth::cli
