@@ -298,6 +298,9 @@ TEST_CASE("berth stats --no-stream and top for a running container", "[cli][bert
   CHECK(streamed.status.code == 124);
   CHECK(Lines(streamed.out).size() >= 4);
   CHECK(streamed.out.find('\033') == std::string::npos);
+  // Samples arrive while the stream is open (the client must hand over each
+  // chunk as it comes, not wait for 64 KiB).
+  CHECK_THAT(streamed.out, Catch::Contains(id + "   busy      "));
 
   SpawnResult top = f.Berth({"top", "busy"});
   REQUIRE(top.status.code == 0);
