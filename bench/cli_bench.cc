@@ -8,9 +8,8 @@
 // per command and the ratio of medians. Without a docker CLI, only berth's
 // times are printed.
 #include <fcntl.h>
-#include <signal.h>
-
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -68,7 +67,8 @@ int main(int argc, char** argv) {
   app.add_option("--runs", opt.runs, "Timed runs per command and CLI")->check(CLI::PositiveNumber);
   app.add_option("--berth", opt.berth, "The berth CLI");
   app.add_option("--berthd", opt.berthd, "berthd");
-  app.add_option("--docker", opt.docker, "The docker CLI (default: found in /usr/bin, /usr/local/bin)");
+  app.add_option("--docker", opt.docker,
+                 "The docker CLI (default: found in /usr/bin, /usr/local/bin)");
   CLI11_PARSE(app, argc, argv);
   if (!berth::bench::EnterPrivateMountNamespace()) return 1;
   berth::testing::StartChildReaper();
@@ -92,8 +92,8 @@ int main(int argc, char** argv) {
   berth::UniqueFd daemon_log(
       ::open((dir + "/berthd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   berth::SpawnOptions spawn;
-  spawn.argv = {opt.berthd, "-H", "unix://" + socket, "--data-root", dir + "/data",
-                "--exec-root", dir + "/exec"};
+  spawn.argv = {opt.berthd,    "-H",          "unix://" + socket, "--data-root",
+                dir + "/data", "--exec-root", dir + "/exec"};
   spawn.fds = {{1, daemon_log.get()}, {2, daemon_log.get()}};
   absl::StatusOr<berth::ScopedPid> daemon = berth::Spawn(spawn);
   int rc = 0;

@@ -94,9 +94,8 @@ class TlsConnection : public Connection {
       }
       long verify = SSL_get_verify_result(ssl_.get());
       if (verify != X509_V_OK) {
-        return absl::UnavailableError(
-            fmt::format("tls: the daemon's certificate: {}",
-                        X509_verify_cert_error_string(verify)));
+        return absl::UnavailableError(fmt::format("tls: the daemon's certificate: {}",
+                                                  X509_verify_cert_error_string(verify)));
       }
       return absl::UnavailableError("tls handshake: " + SslErrors());
     }
@@ -189,8 +188,7 @@ absl::StatusOr<UniqueFd> DialTcp(const Endpoint& e) {
   addrinfo* list = nullptr;
   std::string port = std::to_string(e.port);
   if (int r = ::getaddrinfo(e.host.c_str(), port.c_str(), &hints, &list); r != 0) {
-    return absl::UnavailableError(
-        fmt::format("lookup {}: {}", e.host, ::gai_strerror(r)));
+    return absl::UnavailableError(fmt::format("lookup {}: {}", e.host, ::gai_strerror(r)));
   }
   int last_errno = ECONNREFUSED;
   UniqueFd fd;

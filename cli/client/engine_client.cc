@@ -104,7 +104,8 @@ class ParsedBodyStream : public BodyStream {
       parser_->get().body().data = chunk.data();
       parser_->get().body().size = chunk.size();
       boost::system::error_code ec;
-      http::read(stream_, buffer_, *parser_, ec);
+      // read_some: what has arrived now (a follow's next line), not a full buffer.
+      http::read_some(stream_, buffer_, *parser_, ec);
       if (ec == http::error::need_buffer) ec = {};
       size_t n = chunk.size() - parser_->get().body().size;
       if (ec == boost::asio::error::eof || ec == http::error::partial_message) {
@@ -184,8 +185,8 @@ namespace {
 absl::Status SendRequest(Connection& conn, const std::string& target, const Endpoint& endpoint,
                          const Headers& defaults, const Request& r, bool chunked) {
   std::string body = r.json ? r.json->dump() : r.body;
-  std::string head = fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\n", r.method, target,
-                                 HostHeader(endpoint));
+  std::string head =
+      fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\n", r.method, target, HostHeader(endpoint));
   Headers headers = defaults;
   for (const auto& [k, v] : r.headers) headers[k] = v;
   if (!headers.contains("User-Agent")) headers["User-Agent"] = "Berth-Client (linux)";
@@ -217,9 +218,9 @@ absl::StatusOr<std::string> EngineClient::ApiVersion() {
   boost::system::error_code ec;
   http::read(stream, buffer, parser, ec);
   if (ec) {
-    return absl::UnavailableError(fmt::format(
-        "Cannot connect to the Berth daemon at {}. Is the berth daemon running? ({})",
-        endpoint_.ToString(), ec.message()));
+    return absl::UnavailableError(
+        fmt::format("Cannot connect to the Berth daemon at {}. Is the berth daemon running? ({})",
+                    endpoint_.ToString(), ec.message()));
   }
   std::string version = kApiVersion;
   if (auto it = parser.get().find("API-Version"); it != parser.get().end()) {
@@ -233,8 +234,8 @@ absl::StatusOr<std::string> EngineClient::ApiVersion() {
 absl::StatusOr<Response> EngineClient::Do(const Request& request) {
   BERTH_ASSIGN_OR_RETURN(std::string version, ApiVersion());
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Dial());
-  BERTH_RETURN_IF_ERROR(SendRequest(*conn, Target(version, request), endpoint_, default_headers_,
-                                    request, false));
+  BERTH_RETURN_IF_ERROR(
+      SendRequest(*conn, Target(version, request), endpoint_, default_headers_, request, false));
   HttpStream stream(*conn);
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -278,8 +279,8 @@ absl::StatusOr<std::unique_ptr<BodyStream>> ReadStreamHeader(std::unique_ptr<Con
     http::read_header(stream, buffer, *parser, ec);
   }
   if (ec) return ReadFailed(ec);
-  auto body = std::make_unique<ParsedBodyStream>(std::move(conn), std::move(buffer),
-                                                 std::move(parser));
+  auto body =
+      std::make_unique<ParsedBodyStream>(std::move(conn), std::move(buffer), std::move(parser));
   if (body->status() < 200 || body->status() > 299) {
     std::string text;
     for (;;) {
@@ -297,8 +298,8 @@ absl::StatusOr<std::unique_ptr<BodyStream>> ReadStreamHeader(std::unique_ptr<Con
 absl::StatusOr<std::unique_ptr<BodyStream>> EngineClient::Stream(const Request& request) {
   BERTH_ASSIGN_OR_RETURN(std::string version, ApiVersion());
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Dial());
-  BERTH_RETURN_IF_ERROR(SendRequest(*conn, Target(version, request), endpoint_, default_headers_,
-                                    request, false));
+  BERTH_RETURN_IF_ERROR(
+      SendRequest(*conn, Target(version, request), endpoint_, default_headers_, request, false));
   return ReadStreamHeader(std::move(conn));
 }
 
@@ -306,8 +307,8 @@ absl::StatusOr<std::unique_ptr<BodyStream>> EngineClient::StreamUpload(const Req
                                                                        const BodyReader& reader) {
   BERTH_ASSIGN_OR_RETURN(std::string version, ApiVersion());
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Dial());
-  BERTH_RETURN_IF_ERROR(SendRequest(*conn, Target(version, request), endpoint_, default_headers_,
-                                    request, true));
+  BERTH_RETURN_IF_ERROR(
+      SendRequest(*conn, Target(version, request), endpoint_, default_headers_, request, true));
   for (;;) {
     BERTH_ASSIGN_OR_RETURN(std::string piece, reader());
     if (piece.empty()) break;
@@ -326,8 +327,8 @@ absl::StatusOr<std::unique_ptr<Connection>> EngineClient::Hijack(const Request& 
   Request upgraded = request;
   upgraded.headers["Connection"] = "Upgrade";
   upgraded.headers["Upgrade"] = "tcp";
-  BERTH_RETURN_IF_ERROR(SendRequest(*conn, Target(version, upgraded), endpoint_,
-                                    default_headers_, upgraded, false));
+  BERTH_RETURN_IF_ERROR(
+      SendRequest(*conn, Target(version, upgraded), endpoint_, default_headers_, upgraded, false));
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(1 << 20);

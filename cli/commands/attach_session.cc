@@ -59,8 +59,8 @@ absl::StatusOr<int> ReadExitCode(client::BodyStream& wait) {
   return static_cast<int>(result->value("StatusCode", int64_t{0}));
 }
 
-absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api,
-                                      client::Connection& conn, const SessionOptions& options) {
+absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api, client::Connection& conn,
+                                      const SessionOptions& options) {
   std::string keys;
   if (options.stdin_attached && options.tty) {
     BERTH_ASSIGN_OR_RETURN(keys, term::ParseDetachKeys(options.detach_keys));
@@ -82,7 +82,8 @@ absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api,
   if (!options.kill_path.empty()) {
     absl::StatusOr<std::unique_ptr<term::SignalWatcher>> watcher = term::SignalWatcher::Start(
         term::ProxiedSignals(), [&api, path = options.kill_path](int sig) {
-          (void)api.Do({.method = "POST", .path = path, .query = {{"signal", std::to_string(sig)}}});
+          (void)api.Do(
+              {.method = "POST", .path = path, .query = {{"signal", std::to_string(sig)}}});
         });
     if (!watcher.ok()) return watcher.status();
     proxy = std::move(*watcher);
@@ -99,8 +100,7 @@ absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api,
   resize_watcher.reset();
   raw.reset();
   if (!result.ok()) return result.status();
-  return *result == term::PumpResult::kDetached ? SessionEnd::kDetached
-                                                 : SessionEnd::kOutputEnded;
+  return *result == term::PumpResult::kDetached ? SessionEnd::kDetached : SessionEnd::kOutputEnded;
 }
 
 int StartFailureCode(const absl::Status& status) {

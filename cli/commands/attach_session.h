@@ -17,9 +17,10 @@ struct AttachStreams {
 };
 
 // POST /containers/<id>/attach?stream=1&... upgraded to a raw stream.
-absl::StatusOr<std::unique_ptr<client::Connection>> AttachContainer(
-    client::EngineClient& api, const std::string& id, const AttachStreams& streams,
-    const std::string& detach_keys);
+absl::StatusOr<std::unique_ptr<client::Connection>> AttachContainer(client::EngineClient& api,
+                                                                    const std::string& id,
+                                                                    const AttachStreams& streams,
+                                                                    const std::string& detach_keys);
 
 // POST /containers/<id>/wait?condition=...: its header is back (the wait is
 // in place) when this returns; ReadExitCode reads its answer.
@@ -42,8 +43,8 @@ enum class SessionEnd { kOutputEnded, kDetached };
 
 // Copies stdio over `conn` until the process's output ends or the user
 // detaches. The terminal is restored however it ends.
-absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api,
-                                      client::Connection& conn, const SessionOptions& options);
+absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api, client::Connection& conn,
+                                      const SessionOptions& options);
 
 // docker's exit code for a start that failed: 127 when the command was not
 // found, 126 when it could not be run, 125 otherwise.

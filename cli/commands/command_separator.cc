@@ -65,6 +65,9 @@ void InsertCommandSeparator(CLI::App& app, std::vector<std::string>& args,
       if (first < args.size()) args.insert(args.begin() + static_cast<std::ptrdiff_t>(first), "--");
       return;
     }
+    // Only `berth container run|create|exec` has them one level down
+    // (`context create NAME` is not a container's).
+    if (sub->get_name() != "container") return;
   }
 }
 

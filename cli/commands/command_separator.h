@@ -11,9 +11,9 @@
 namespace berth::cli {
 
 // `args` without the program name. Subcommands named in `stop_after_first`
-// (at the top level or one group down) get the separator.
+// (at the top level or under `container`) get the separator.
 void InsertCommandSeparator(CLI::App& app, std::vector<std::string>& args,
                             const std::vector<std::string>& stop_after_first = {"run", "create",
-                                                                               "exec"});
+                                                                                "exec"});
 
 }  // namespace berth::cli

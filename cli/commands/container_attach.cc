@@ -21,12 +21,12 @@ int Attach(AttachOptions& o, Cli& cli) {
   if (!info.ok()) return cli.Fail(info.status());
   const nlohmann::json& state = info->value("State", nlohmann::json::object());
   if (!state.value("Running", false)) {
-    return cli.Fail(absl::FailedPreconditionError(
-        "You cannot attach to a stopped container, start it first"));
+    return cli.Fail(
+        absl::FailedPreconditionError("You cannot attach to a stopped container, start it first"));
   }
   if (state.value("Paused", false)) {
-    return cli.Fail(absl::FailedPreconditionError(
-        "You cannot attach to a paused container, unpause it first"));
+    return cli.Fail(
+        absl::FailedPreconditionError("You cannot attach to a paused container, unpause it first"));
   }
   std::string id = info->value("Id", o.container);
   const nlohmann::json& config = info->value("Config", nlohmann::json::object());
@@ -39,13 +39,13 @@ int Attach(AttachOptions& o, Cli& cli) {
   absl::StatusOr<std::unique_ptr<client::Connection>> conn =
       AttachContainer(**api, id, streams, keys);
   if (!conn.ok()) return cli.Fail(conn.status());
-  absl::StatusOr<SessionEnd> end = RunSession(
-      cli, **api, **conn,
-      {.stdin_attached = streams.in,
-       .tty = tty,
-       .detach_keys = keys,
-       .resize_path = "/containers/" + id + "/resize",
-       .kill_path = (o.sig_proxy && !tty) ? "/containers/" + id + "/kill" : ""});
+  absl::StatusOr<SessionEnd> end =
+      RunSession(cli, **api, **conn,
+                 {.stdin_attached = streams.in,
+                  .tty = tty,
+                  .detach_keys = keys,
+                  .resize_path = "/containers/" + id + "/resize",
+                  .kill_path = (o.sig_proxy && !tty) ? "/containers/" + id + "/kill" : ""});
   if (!end.ok()) return cli.Fail(end.status());
   if (*end == SessionEnd::kDetached) return 0;
   absl::StatusOr<int> code = ReadExitCode(**wait);

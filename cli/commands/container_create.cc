@@ -29,8 +29,8 @@ int Create(CreateOptions& o, Cli& cli) {
 
 CLI::App* AddCreateCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<CreateOptions>();
-  CLI::App* sub = AddCommand<CreateOptions>(parent, cli, "create", "Create a new container", o,
-                                            Create);
+  CLI::App* sub =
+      AddCommand<CreateOptions>(parent, cli, "create", "Create a new container", o, Create);
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
   AddCreateFlags(*sub, o->create);

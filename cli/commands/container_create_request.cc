@@ -30,8 +30,7 @@ std::string WithDefaultTag(const std::string& image) {
 
 absl::StatusOr<std::string> CreateContainer(Cli& cli, const CreateFlags& flags,
                                             const std::string& image,
-                                            const std::vector<std::string>& args,
-                                            bool detached) {
+                                            const std::vector<std::string>& args, bool detached) {
   BERTH_ASSIGN_OR_RETURN(nlohmann::json body, CreateRequestBody(flags, image, args, detached));
   BERTH_ASSIGN_OR_RETURN(client::EngineClient * api, cli.Client());
   PullRequest pull{.reference = WithDefaultTag(image), .platform = flags.platform};

@@ -13,7 +13,6 @@ namespace berth::cli {
 // The new container's id. Warnings go to stderr.
 absl::StatusOr<std::string> CreateContainer(Cli& cli, const CreateFlags& flags,
                                             const std::string& image,
-                                            const std::vector<std::string>& args,
-                                            bool detached);
+                                            const std::vector<std::string>& args, bool detached);
 
 }  // namespace berth::cli

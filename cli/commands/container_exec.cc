@@ -53,12 +53,11 @@ int Exec(ExecOptions& o, Cli& cli) {
   }
   absl::StatusOr<std::unique_ptr<client::Connection>> conn = (*api)->Hijack(start);
   if (!conn.ok()) return cli.Fail(conn.status(), StartFailureCode(conn.status()));
-  absl::StatusOr<SessionEnd> end =
-      RunSession(cli, **api, **conn,
-                 {.stdin_attached = o.interactive,
-                  .tty = o.tty,
-                  .detach_keys = keys,
-                  .resize_path = "/exec/" + exec_id + "/resize"});
+  absl::StatusOr<SessionEnd> end = RunSession(cli, **api, **conn,
+                                              {.stdin_attached = o.interactive,
+                                               .tty = o.tty,
+                                               .detach_keys = keys,
+                                               .resize_path = "/exec/" + exec_id + "/resize"});
   if (!end.ok()) return cli.Fail(end.status());
   if (*end == SessionEnd::kDetached) return 0;
   absl::StatusOr<nlohmann::json> inspected = (*api)->GetJson("/exec/" + exec_id + "/json");
@@ -74,7 +73,8 @@ CLI::App* AddExecCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<ExecOptions>(parent, cli, "exec",
                                           "Execute a command in a running container", o, Exec);
   // After it, everything is the command's (main.cc puts a "--" there).
-  sub->add_option("container_and_command", o->rest, "The container, then the command and its arguments");
+  sub->add_option("container_and_command", o->rest,
+                  "The container, then the command and its arguments");
   sub->add_flag("-d,--detach", o->detach, "Detached mode: run command in the background");
   sub->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
   sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");

@@ -50,8 +50,8 @@ int Logs(LogsOptions& o, Cli& cli) {
 
 CLI::App* AddLogsCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<LogsOptions>();
-  CLI::App* sub = AddCommand<LogsOptions>(parent, cli, "logs", "Fetch the logs of a container",
-                                          o, Logs);
+  CLI::App* sub =
+      AddCommand<LogsOptions>(parent, cli, "logs", "Fetch the logs of a container", o, Logs);
   sub->add_option("container", o->container, "Container")->required();
   sub->add_flag("--details", o->details, "Show extra details provided to logs");
   sub->add_flag("-f,--follow", o->follow, "Follow log output");

@@ -39,8 +39,8 @@ int Prune(PruneOptions& o, Cli& cli) {
 
 CLI::App* AddContainerPruneCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<PruneOptions>();
-  CLI::App* sub = AddCommand<PruneOptions>(parent, cli, "prune", "Remove all stopped containers",
-                                           o, Prune);
+  CLI::App* sub =
+      AddCommand<PruneOptions>(parent, cli, "prune", "Remove all stopped containers", o, Prune);
   sub->add_flag("-f,--force", o->force, "Do not prompt for confirmation");
   sub->add_option("--filter", o->filters, "Provide filter values (e.g. \"until=<timestamp>\")");
   return sub;

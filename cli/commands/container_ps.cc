@@ -25,12 +25,13 @@ struct PsOptions {
 };
 
 const nlohmann::json& Headers() {
-  static const nlohmann::json h = {
-      {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},       {"Command", "COMMAND"},
-      {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Status", "STATUS"},
-      {"Ports", "PORTS"},     {"Names", "NAMES"},       {"Size", "SIZE"},
-      {"Labels", "LABELS"},   {"Mounts", "MOUNTS"},     {"Networks", "NETWORKS"},
-      {"State", "STATE"},     {"LocalVolumes", "LOCAL VOLUMES"}};
+  static const nlohmann::json h = {{"ID", "CONTAINER ID"},    {"Image", "IMAGE"},
+                                   {"Command", "COMMAND"},    {"CreatedAt", "CREATED AT"},
+                                   {"RunningFor", "CREATED"}, {"Status", "STATUS"},
+                                   {"Ports", "PORTS"},        {"Names", "NAMES"},
+                                   {"Size", "SIZE"},          {"Labels", "LABELS"},
+                                   {"Mounts", "MOUNTS"},      {"Networks", "NETWORKS"},
+                                   {"State", "STATE"},        {"LocalVolumes", "LOCAL VOLUMES"}};
   return h;
 }
 
@@ -52,8 +53,8 @@ std::string Ports(const nlohmann::json& ports) {
     std::string proto = p.value("Type", "tcp");
     std::string priv = std::to_string(p.value("PrivatePort", 0)) + "/" + proto;
     if (p.contains("PublicPort") && p["PublicPort"].get<int>() != 0) {
-      parts.push_back(fmt::format("{}:{}->{}", p.value("IP", "0.0.0.0"),
-                                  p["PublicPort"].get<int>(), priv));
+      parts.push_back(
+          fmt::format("{}:{}->{}", p.value("IP", "0.0.0.0"), p["PublicPort"].get<int>(), priv));
     } else {
       parts.push_back(priv);
     }
@@ -154,7 +155,8 @@ CLI::App* AddPsCommand(CLI::App& parent, Cli& cli, const std::string& name) {
                   "Format output using a custom template: 'table', 'table TEMPLATE', 'json', "
                   "or a Go template");
   sub->add_option("-n,--last", o->last, "Show n last created containers (includes all states)");
-  sub->add_flag("-l,--latest", o->latest, "Show the latest created container (includes all states)");
+  sub->add_flag("-l,--latest", o->latest,
+                "Show the latest created container (includes all states)");
   sub->add_flag("--no-trunc", o->no_trunc, "Don't truncate output");
   sub->add_flag("-q,--quiet", o->quiet, "Only display container IDs");
   sub->add_flag("-s,--size", o->size, "Display total file sizes");

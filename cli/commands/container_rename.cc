@@ -14,8 +14,7 @@ struct RenameOptions {
 int Rename(RenameOptions& o, Cli& cli) {
   std::string name(TrimSpace(o.name));
   if (name.empty()) {
-    return cli.Fail(absl::InvalidArgumentError(
-        "Error: neither old nor new names may be empty"));
+    return cli.Fail(absl::InvalidArgumentError("Error: neither old nor new names may be empty"));
   }
   absl::StatusOr<client::EngineClient*> api = cli.Client();
   if (!api.ok()) return cli.Fail(api.status());

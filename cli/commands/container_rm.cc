@@ -28,11 +28,11 @@ int Rm(RmOptions& o, Cli& cli) {
 
 CLI::App* AddRmCommand(CLI::App& parent, Cli& cli, const std::string& name) {
   auto o = std::make_shared<RmOptions>();
-  CLI::App* sub =
-      AddCommand<RmOptions>(parent, cli, name, "Remove one or more containers", o, Rm);
+  CLI::App* sub = AddCommand<RmOptions>(parent, cli, name, "Remove one or more containers", o, Rm);
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_flag("-f,--force", o->force, "Force the removal of a running container (uses SIGKILL)");
-  sub->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
+  sub->add_flag("-v,--volumes", o->volumes,
+                "Remove anonymous volumes associated with the container");
   sub->add_flag("-l,--link", o->link, "Remove the specified link");
   return sub;
 }

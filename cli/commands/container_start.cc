@@ -22,24 +22,24 @@ int StartAttached(StartOptions& o, Cli& cli, client::EngineClient& api) {
   std::string id = info->value("Id", name);
   const nlohmann::json& config = info->value("Config", nlohmann::json::object());
   bool tty = config.value("Tty", false);
-  AttachStreams streams{.in = o.interactive && config.value("OpenStdin", false),
-                        .out = true,
-                        .err = true};
+  AttachStreams streams{
+      .in = o.interactive && config.value("OpenStdin", false), .out = true, .err = true};
   std::string keys = DetachKeys(cli, o.detach_keys);
   absl::StatusOr<std::unique_ptr<client::Connection>> conn =
       AttachContainer(api, id, streams, keys);
   if (!conn.ok()) return cli.Fail(conn.status());
   absl::StatusOr<std::unique_ptr<client::BodyStream>> wait = BeginWait(api, id, "next-exit");
   if (!wait.ok()) return cli.Fail(wait.status());
-  absl::Status started = api.Do({.method = "POST", .path = "/containers/" + id + "/start"}).status();
+  absl::Status started =
+      api.Do({.method = "POST", .path = "/containers/" + id + "/start"}).status();
   if (!started.ok()) return cli.Fail(started);
-  absl::StatusOr<SessionEnd> end = RunSession(
-      cli, api, **conn,
-      {.stdin_attached = streams.in,
-       .tty = tty,
-       .detach_keys = keys,
-       .resize_path = "/containers/" + id + "/resize",
-       .kill_path = tty ? "" : "/containers/" + id + "/kill"});
+  absl::StatusOr<SessionEnd> end =
+      RunSession(cli, api, **conn,
+                 {.stdin_attached = streams.in,
+                  .tty = tty,
+                  .detach_keys = keys,
+                  .resize_path = "/containers/" + id + "/resize",
+                  .kill_path = tty ? "" : "/containers/" + id + "/kill"});
   if (!end.ok()) return cli.Fail(end.status());
   if (*end == SessionEnd::kDetached) return 0;
   absl::StatusOr<int> code = ReadExitCode(**wait);
@@ -52,8 +52,8 @@ int Start(StartOptions& o, Cli& cli) {
   if (!api.ok()) return cli.Fail(api.status());
   if (o.attach || o.interactive) {
     if (o.containers.size() > 1) {
-      return cli.Fail(absl::InvalidArgumentError(
-          "you cannot start and attach multiple containers at once"));
+      return cli.Fail(
+          absl::InvalidArgumentError("you cannot start and attach multiple containers at once"));
     }
     return StartAttached(o, cli, **api);
   }
@@ -66,9 +66,8 @@ int Start(StartOptions& o, Cli& cli) {
 
 CLI::App* AddStartCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<StartOptions>();
-  CLI::App* sub =
-      AddCommand<StartOptions>(parent, cli, "start", "Start one or more stopped containers", o,
-                               Start);
+  CLI::App* sub = AddCommand<StartOptions>(parent, cli, "start",
+                                           "Start one or more stopped containers", o, Start);
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_flag("-a,--attach", o->attach, "Attach STDOUT/STDERR and forward signals");
   sub->add_flag("-i,--interactive", o->interactive, "Attach container's STDIN");

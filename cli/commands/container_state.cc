@@ -17,8 +17,8 @@ struct StateOptions {
 
 // Adds `name`, which POSTs /containers/<id>/<action> for each container.
 CLI::App* AddStateCommand(CLI::App& parent, Cli& cli, const std::string& name,
-                          const std::string& description, const std::string& action,
-                          bool has_time, bool has_signal, const std::string& default_signal) {
+                          const std::string& description, const std::string& action, bool has_time,
+                          bool has_signal, const std::string& default_signal) {
   auto o = std::make_shared<StateOptions>();
   o->signal = default_signal;
   CLI::App* sub = AddCommand<StateOptions>(
@@ -51,12 +51,12 @@ CLI::App* AddStopCommand(CLI::App& parent, Cli& cli) {
                          true, "");
 }
 CLI::App* AddRestartCommand(CLI::App& parent, Cli& cli) {
-  return AddStateCommand(parent, cli, "restart", "Restart one or more containers", "restart",
-                         true, true, "");
+  return AddStateCommand(parent, cli, "restart", "Restart one or more containers", "restart", true,
+                         true, "");
 }
 CLI::App* AddKillCommand(CLI::App& parent, Cli& cli) {
-  return AddStateCommand(parent, cli, "kill", "Kill one or more running containers", "kill",
-                         false, true, "");
+  return AddStateCommand(parent, cli, "kill", "Kill one or more running containers", "kill", false,
+                         true, "");
 }
 CLI::App* AddPauseCommand(CLI::App& parent, Cli& cli) {
   return AddStateCommand(parent, cli, "pause", "Pause all processes within one or more containers",

@@ -388,7 +388,6 @@ CLI::App* AddStatsCommand(CLI::App& parent, Cli& cli) {
   sub->add_option("--format", o->format,
                   "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "
                   "a Go template");
-  OneValuePerFlag(*sub);
   return sub;
 }
 

@@ -361,7 +361,6 @@ void AddContextCommands(CLI::App& root, Cli& cli) {
 
   auto show = std::make_shared<ShowOptions>();
   AddCommand<ShowOptions>(*group, cli, "show", "Print the name of the current context", show, Show);
-  OneValuePerFlag(*group);
 }
 
 }  // namespace berth::cli

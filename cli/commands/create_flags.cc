@@ -44,7 +44,8 @@ absl::StatusOr<int64_t> ParseDuration(const std::string& text) {
   size_t i = 0;
   while (i < text.size()) {
     size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
       ++i;
     }
     if (start == i) return InvalidArgumentf("invalid duration {:?}", text);
@@ -52,8 +53,8 @@ absl::StatusOr<int64_t> ParseDuration(const std::string& text) {
     size_t unit_start = i;
     while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
     std::string unit = text.substr(unit_start, i - unit_start);
-    auto it = std::find_if(kUnits.begin(), kUnits.end(),
-                           [&](const auto& u) { return u.first == unit; });
+    auto it =
+        std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& u) { return u.first == unit; });
     if (it == kUnits.end()) return InvalidArgumentf("invalid duration {:?}: unknown unit", text);
     total += value * it->second;
   }
@@ -62,8 +63,8 @@ absl::StatusOr<int64_t> ParseDuration(const std::string& text) {
 
 absl::StatusOr<int64_t> Bytes(const std::string& flag, const std::string& value) {
   absl::StatusOr<int64_t> n = RAMInBytes(value);
-  if (!n.ok()) return InvalidArgumentf("invalid argument {:?} for \"{}\" flag: {}", value, flag,
-                                       n.status());
+  if (!n.ok())
+    return InvalidArgumentf("invalid argument {:?} for \"{}\" flag: {}", value, flag, n.status());
   return n;
 }
 
@@ -76,8 +77,10 @@ absl::Status AddRestart(json& host, const CreateFlags& f) {
   if (count) {
     std::optional<int64_t> n = ParseInt64(*count);
     if (name != "on-failure") {
-      return InvalidArgumentf("invalid restart policy {:?}: a maximum restart count is only "
-                              "valid with on-failure", f.restart);
+      return InvalidArgumentf(
+          "invalid restart policy {:?}: a maximum restart count is only "
+          "valid with on-failure",
+          f.restart);
     }
     if (!n || *n < 0) return InvalidArgumentf("invalid restart policy {:?}", f.restart);
     policy["MaximumRetryCount"] = *n;
@@ -163,8 +166,7 @@ absl::StatusOr<json> ParseMount(const std::string& spec) {
 // "/dev/x[:/dev/y[:rwm]]"
 json ParseDevice(const std::string& spec) {
   std::vector<std::string> parts = SplitToStrings(spec, ':');
-  json d = {{"PathOnHost", parts[0]}, {"PathInContainer", parts[0]},
-            {"CgroupPermissions", "rwm"}};
+  json d = {{"PathOnHost", parts[0]}, {"PathInContainer", parts[0]}, {"CgroupPermissions", "rwm"}};
   if (parts.size() >= 2) {
     if (parts.size() == 2 && parts[1].find('/') == std::string::npos) {
       d["CgroupPermissions"] = parts[1];
@@ -184,8 +186,7 @@ absl::StatusOr<json> ParseUlimit(const std::string& spec) {
   std::optional<int64_t> h = hard ? ParseInt64(*hard) : s;
   if (!s || !h) return InvalidArgumentf("invalid ulimit argument: {}", spec);
   if (*s > *h && *h != -1) {
-    return InvalidArgumentf("ulimit soft limit must be less than or equal to hard limit: {}",
-                            spec);
+    return InvalidArgumentf("ulimit soft limit must be less than or equal to hard limit: {}", spec);
   }
   return json{{"Name", std::string(name)}, {"Soft", *s}, {"Hard", *h}};
 }
@@ -227,7 +228,8 @@ void AddCreateFlags(CLI::App& c, CreateFlags& f) {
   c.add_option("--health-timeout", f.health_timeout, "Maximum time to allow one check to run");
   c.add_option("--health-start-period", f.health_start_period,
                "Start period for the container to initialize");
-  c.add_option("--health-retries", f.health_retries, "Consecutive failures needed to report unhealthy");
+  c.add_option("--health-retries", f.health_retries,
+               "Consecutive failures needed to report unhealthy");
   c.add_flag("--no-healthcheck", f.no_healthcheck, "Disable any container-specified HEALTHCHECK");
   c.add_option("-v,--volume", f.binds, "Bind mount a volume");
   c.add_option("--mount", f.mounts, "Attach a filesystem mount to the container");
@@ -277,7 +279,8 @@ void AddCreateFlags(CLI::App& c, CreateFlags& f) {
   c.add_flag("--rm", f.rm, "Automatically remove the container when it exits");
   c.add_flag("--privileged", f.privileged, "Give extended privileges to this container");
   c.add_flag("--read-only", f.read_only, "Mount the container's root filesystem as read only");
-  c.add_flag("--init", f.init, "Run an init inside the container that forwards signals and reaps processes");
+  c.add_flag("--init", f.init,
+             "Run an init inside the container that forwards signals and reaps processes");
 }
 
 absl::StatusOr<json> CreateRequestBody(const CreateFlags& f, const std::string& image,
@@ -334,8 +337,10 @@ absl::StatusOr<json> CreateRequestBody(const CreateFlags& f, const std::string& 
     } else if (s == "stderr") {
       err = true;
     } else {
-      return InvalidArgumentf("invalid argument {:?} for \"-a, --attach\" flag: valid streams "
-                              "are STDIN, STDOUT and STDERR", a);
+      return InvalidArgumentf(
+          "invalid argument {:?} for \"-a, --attach\" flag: valid streams "
+          "are STDIN, STDOUT and STDERR",
+          a);
     }
   }
   if (detached) {
@@ -361,9 +366,9 @@ absl::StatusOr<json> CreateRequestBody(const CreateFlags& f, const std::string& 
   } else if (!f.health_cmd.empty() || !f.health_interval.empty() || f.health_retries) {
     json hc = json::object();
     if (!f.health_cmd.empty()) hc["Test"] = {"CMD-SHELL", f.health_cmd};
-    for (auto [flag, key] : {std::pair{&f.health_interval, "Interval"},
-                             std::pair{&f.health_timeout, "Timeout"},
-                             std::pair{&f.health_start_period, "StartPeriod"}}) {
+    for (auto [flag, key] :
+         {std::pair{&f.health_interval, "Interval"}, std::pair{&f.health_timeout, "Timeout"},
+          std::pair{&f.health_start_period, "StartPeriod"}}) {
       if (flag->empty()) continue;
       BERTH_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*flag));
       hc[key] = ns;
@@ -446,8 +451,10 @@ absl::StatusOr<json> CreateRequestBody(const CreateFlags& f, const std::string& 
     char* end = nullptr;
     double cpus = std::strtod(f.cpus.c_str(), &end);
     if (end == f.cpus.c_str() || *end != '\0' || cpus < 0) {
-      return InvalidArgumentf("invalid argument {:?} for \"--cpus\" flag: failed to parse {:?} "
-                              "as a rational number", f.cpus, f.cpus);
+      return InvalidArgumentf(
+          "invalid argument {:?} for \"--cpus\" flag: failed to parse {:?} "
+          "as a rational number",
+          f.cpus, f.cpus);
     }
     host["NanoCpus"] = static_cast<int64_t>(cpus * 1e9);
   }

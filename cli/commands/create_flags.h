@@ -28,8 +28,8 @@ struct CreateFlags {
   std::vector<std::string> binds, mounts, tmpfs, cap_add, cap_drop, security_opt, ulimits,
       group_add, sysctls, devices, log_opts, dns, dns_options, dns_search, add_hosts, publish,
       volumes_from, links, annotations;
-  std::string network = "default", restart = "no", memory, memory_swap, memory_reservation,
-              cpus, cpuset_cpus, cpuset_mems, ipc, pid, uts, shm_size, log_driver, cgroup_parent,
+  std::string network = "default", restart = "no", memory, memory_swap, memory_reservation, cpus,
+              cpuset_cpus, cpuset_mems, ipc, pid, uts, shm_size, log_driver, cgroup_parent,
               cgroupns, runtime, userns, mac_address;
   std::optional<int64_t> cpu_shares, cpu_period, cpu_quota, pids_limit;
   std::optional<int> oom_score_adj;
@@ -42,8 +42,7 @@ void AddCreateFlags(CLI::App& cmd, CreateFlags& flags);
 
 // The POST /containers/create body for `image` running `args` (empty: the
 // image's command). `detached`: run -d (no stdout/stderr attach).
-absl::StatusOr<nlohmann::json> CreateRequestBody(const CreateFlags& flags,
-                                                 const std::string& image,
+absl::StatusOr<nlohmann::json> CreateRequestBody(const CreateFlags& flags, const std::string& image,
                                                  const std::vector<std::string>& args,
                                                  bool detached);
 

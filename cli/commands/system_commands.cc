@@ -8,13 +8,12 @@ namespace berth::cli {
 void AddSystemCommands(CLI::App& root, Cli& cli) {
   CLI::App* group = AddGroup(root, "system", "Manage Berth");
   for (CLI::App* parent : {&root, group}) {
-    OneValuePerFlag(*AddVersionCommand(*parent, cli));
-    OneValuePerFlag(*AddInfoCommand(*parent, cli));
-    OneValuePerFlag(*AddEventsCommand(*parent, cli));
+    AddVersionCommand(*parent, cli);
+    AddInfoCommand(*parent, cli);
+    AddEventsCommand(*parent, cli);
   }
   AddDiskUsageCommand(*group, cli);
   AddSystemPruneCommand(*group, cli);
-  OneValuePerFlag(*group);
   AddCompletionCommand(root, cli);
 }
 

@@ -242,13 +242,6 @@ std::string EventLine(const nlohmann::json& event) {
   return out;
 }
 
-void OneValuePerFlag(CLI::App& app) {
-  for (CLI::Option* opt : app.get_options()) {
-    if (!opt->get_positional()) opt->allow_extra_args(false);
-  }
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) OneValuePerFlag(*sub);
-}
-
 std::string TabWrite(std::string_view text, int min_width, int tab_width, int padding) {
   output::TabWriter w(min_width, tab_width, padding, ' ', 0);
   w.Write(text);

@@ -39,9 +39,4 @@ std::string EventLine(const nlohmann::json& event);
 // end at tabs, a column block ends at a line without the column.
 std::string TabWrite(std::string_view text, int min_width, int tab_width, int padding);
 
-// pflag's rule for repeatable flags: each -o takes one value, so
-// `volume create -o a=b NAME` leaves NAME positional (CLI11's vector
-// options would swallow it). Applied to `app` and every command under it.
-void OneValuePerFlag(CLI::App& app);
-
 }  // namespace berth::cli

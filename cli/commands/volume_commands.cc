@@ -285,7 +285,6 @@ void AddVolumeCommands(CLI::App& root, Cli& cli) {
   sub->add_flag("-a,--all", prune->all, "Remove all unused volumes, not just anonymous ones");
   sub->add_flag("-f,--force", prune->force, "Do not prompt for confirmation");
   sub->add_option("--filter", prune->filters, "Provide filter values (e.g. \"label=<label>\")");
-  OneValuePerFlag(*group);
 }
 
 }  // namespace berth::cli

@@ -109,7 +109,6 @@ class StdcopyDemuxer::Impl {
   std::string system_error_;
 };
 
-
 StdcopyDemuxer::StdcopyDemuxer(int out_fd, int err_fd)
     : impl_(std::make_unique<Impl>(out_fd, err_fd)) {}
 StdcopyDemuxer::~StdcopyDemuxer() = default;

@@ -94,8 +94,9 @@ nlohmann::json Info(const SystemInfo& info, ContainerManager& containers) {
       {"Images", info.image_count ? info.image_count() : 0},
       {"Driver", "overlay2"},
       // [][2]string: nlohmann would read the pairs' braces as an object.
-      {"DriverStatus", nlohmann::json::array({nlohmann::json::array({"Backing Filesystem", "extfs"}),
-                                              nlohmann::json::array({"Supports d_type", "true"})})},
+      {"DriverStatus",
+       nlohmann::json::array({nlohmann::json::array({"Backing Filesystem", "extfs"}),
+                              nlohmann::json::array({"Supports d_type", "true"})})},
       {"Plugins",
        {{"Volume", {"local"}},
         {"Network", {"host", "none"}},

@@ -28,11 +28,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/reference.h"
 #include "containerd/core/content/store.h"
 #include "containerd/core/registry/auth.h"
 #include "containerd/core/registry/http.h"
 #include "containerd/core/registry/manifest.h"
-#include "common/reference.h"
 
 namespace berth::containerd::registry {
 

@@ -52,8 +52,8 @@ TEST_CASE("berth run: output, exit codes, stdin, a tty and --rm", "[cli][berthd]
   CHECK(missing.status.code == 127);
   CHECK_THAT(missing.err, Catch::Contains("/no/such"));
 
-  SpawnResult env = f.Berth({"run", "--rm", "--network", "none", "-e", "GREETING=hi", "-w",
-                             "/tmp", "-u", "65534", "--hostname", "boat", "busybox", "sh", "-c",
+  SpawnResult env = f.Berth({"run", "--rm", "--network", "none", "-e", "GREETING=hi", "-w", "/tmp",
+                             "-u", "65534", "--hostname", "boat", "busybox", "sh", "-c",
                              "echo $GREETING $(pwd) $(id -u) $(hostname)"});
   CHECK(env.out == "hi /tmp 65534 boat\n");
 
@@ -67,8 +67,8 @@ TEST_CASE("berth run: output, exit codes, stdin, a tty and --rm", "[cli][berthd]
 
 TEST_CASE("berth: a detached container's life through the CLI", "[cli][berthd]") {
   BerthdFixture f;
-  SpawnResult run = f.Berth({"run", "-d", "--network", "none", "--name", "web", "-l",
-                             "tier=front", "busybox", "sh", "-c", "echo started; exec sleep 300"});
+  SpawnResult run = f.Berth({"run", "-d", "--network", "none", "--name", "web", "-l", "tier=front",
+                             "busybox", "sh", "-c", "echo started; exec sleep 300"});
   INFO(run.err);
   REQUIRE(run.status.code == 0);
   std::string id(TrimSpace(run.out));

@@ -70,8 +70,8 @@ TEST_CASE("berth run -it: a shell at a terminal, resize, and detach", "[cli][ber
   BerthdFixture f;
   Pty pty(40, 100);
   SpawnOptions spawn;
-  spawn.argv = {BinaryPath("berth"), "run",  "-it", "--name", "tt", "--network",
-                "none",             "busybox", "sh"};
+  spawn.argv = {BinaryPath("berth"), "run",  "-it",     "--name", "tt",
+                "--network",         "none", "busybox", "sh"};
   spawn.env = std::vector<std::string>{"BERTH_HOST=unix://" + f.socket(), "HOME=" + f.Path(""),
                                        "PATH=/usr/bin:/bin", "TERM=xterm"};
   spawn.fds = {{0, pty.slave()}, {1, pty.slave()}, {2, pty.slave()}};

@@ -254,8 +254,7 @@ SpawnResult BerthdFixture::Docker(const std::vector<std::string>& args,
 }
 
 SpawnResult BerthdFixture::Berth(const std::vector<std::string>& args,
-                                 const std::string& stdin_data,
-                                 std::chrono::milliseconds timeout,
+                                 const std::string& stdin_data, std::chrono::milliseconds timeout,
                                  const std::vector<std::string>& extra_env) {
   SpawnOptions spawn;
   spawn.argv = {BinaryPath("berth")};

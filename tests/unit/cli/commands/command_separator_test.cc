@@ -15,6 +15,7 @@ struct Line {
     app.set_help_flag("--help");
     app.add_option("-H,--host", host);
     CLI::App* container = app.add_subcommand("container");
+    app.add_subcommand("other")->add_subcommand("run");
     for (CLI::App* parent : {&app, container}) {
       CLI::App* run = parent->add_subcommand("run");
       run->add_option("--name", name);
@@ -38,9 +39,11 @@ std::vector<std::string> Separated(std::vector<std::string> args) {
 using V = std::vector<std::string>;
 
 TEST_CASE("the separator goes in front of run's image", "[cli][separator]") {
-  CHECK(Separated({"run", "busybox", "sh", "-c", "x"}) == V{"run", "--", "busybox", "sh", "-c", "x"});
-  CHECK(Separated({"-H", "unix:///s", "run", "-d", "--name", "web", "-e", "A=1", "busybox", "-d"}) ==
-        V{"-H", "unix:///s", "run", "-d", "--name", "web", "-e", "A=1", "--", "busybox", "-d"});
+  CHECK(Separated({"run", "busybox", "sh", "-c", "x"}) ==
+        V{"run", "--", "busybox", "sh", "-c", "x"});
+  CHECK(
+      Separated({"-H", "unix:///s", "run", "-d", "--name", "web", "-e", "A=1", "busybox", "-d"}) ==
+      V{"-H", "unix:///s", "run", "-d", "--name", "web", "-e", "A=1", "--", "busybox", "-d"});
   // Inline values and clusters of short flags.
   CHECK(Separated({"run", "--network=none", "-it", "-eA=1", "busybox"}) ==
         V{"run", "--network=none", "-it", "-eA=1", "--", "busybox"});
@@ -52,9 +55,11 @@ TEST_CASE("the separator goes in front of run's image", "[cli][separator]") {
 
 TEST_CASE("the separator is left out where it does not belong", "[cli][separator]") {
   CHECK(Separated({"ps", "-a"}) == V{"ps", "-a"});
-  CHECK(Separated({"run", "-d"}) == V{"run", "-d"});                    // no image yet
+  CHECK(Separated({"run", "-d"}) == V{"run", "-d"});                        // no image yet
   CHECK(Separated({"run", "--", "busybox"}) == V{"run", "--", "busybox"});  // already there
   CHECK(Separated({"nosuch", "busybox"}) == V{"nosuch", "busybox"});
+  // Another group's "run" is not a container's.
+  CHECK(Separated({"other", "run", "x", "--flag"}) == V{"other", "run", "x", "--flag"});
 }
 
 TEST_CASE("with the separator, CLI11 gives run the whole command", "[cli][separator]") {

@@ -19,11 +19,22 @@ absl::StatusOr<json> Body(std::vector<std::string> args, bool detached = false) 
 }
 
 TEST_CASE("create flags become docker's config and host config", "[cli][create]") {
-  absl::StatusOr<json> b =
-      Body({"-e", "A=1", "-l", "tier=front", "-h", "boat", "-u", "65534", "-w", "/tmp", "-m",
-            "64m", "--cpus", "1.5", "--restart", "on-failure:3", "-p", "127.0.0.1:8080:80",
-            "--ulimit", "nofile=1024:2048", "-v", "/data", "-v", "/host:/in:ro", "--tmpfs",
-            "/run:size=1m", "--cap-add", "NET_ADMIN", "--init", "--entrypoint", ""});
+  absl::StatusOr<json> b = Body({"-e",        "A=1",
+                                 "-l",        "tier=front",
+                                 "-h",        "boat",
+                                 "-u",        "65534",
+                                 "-w",        "/tmp",
+                                 "-m",        "64m",
+                                 "--cpus",    "1.5",
+                                 "--restart", "on-failure:3",
+                                 "-p",        "127.0.0.1:8080:80",
+                                 "--ulimit",  "nofile=1024:2048",
+                                 "-v",        "/data",
+                                 "-v",        "/host:/in:ro",
+                                 "--tmpfs",   "/run:size=1m",
+                                 "--cap-add", "NET_ADMIN",
+                                 "--init",    "--entrypoint",
+                                 ""});
   REQUIRE(b.ok());
   const json& host = (*b)["HostConfig"];
   CHECK((*b)["Image"] == "busybox");
