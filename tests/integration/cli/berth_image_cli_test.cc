@@ -299,7 +299,7 @@ TEST_CASE("berth and docker print the same image listings and errors",
         nlohmann::json::parse(f.Docker({"image", "inspect", "busybox"}).out, nullptr, false));
 }
 
-TEST_CASE("berth push and pull through a local registry; run pulls what is missing",
+TEST_CASE("berth push and pull through a local registry, run pulls what is missing",
           "[cli][berthd][images][registry]") {
   RegistryServer registry;
   BerthdFixture f;
@@ -350,7 +350,7 @@ TEST_CASE("berth push and pull through a local registry; run pulls what is missi
   CHECK_THAT(ran.err, Catch::Contains("Status: Downloaded newer image for " + ref + "\n"));
 }
 
-TEST_CASE("berth push and pull with stored credentials; logout",
+TEST_CASE("berth push and pull with stored credentials, logout",
           "[cli][berthd][images][registry]") {
   RegistryServer registry(/*basic_auth=*/true);
   BerthdFixture f;

@@ -58,7 +58,7 @@ TEST_CASE("create flags become docker's config and host config", "[cli][create]"
   CHECK(host["Init"] == true);
 }
 
-TEST_CASE("run -d attaches nothing; -i attaches stdin once", "[cli][create]") {
+TEST_CASE("run -d attaches nothing, -i attaches stdin once", "[cli][create]") {
   absl::StatusOr<json> detached = Body({"-i", "-t"}, /*detached=*/true);
   REQUIRE(detached.ok());
   CHECK((*detached)["AttachStdin"] == false);

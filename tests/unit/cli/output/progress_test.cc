@@ -107,7 +107,7 @@ TEST_CASE("a daemon's own progress string is used without progressDetail", "[pro
   CHECK(c.Output() == "l1: Loading layer [==>  ] 1MB/2MB");
 }
 
-TEST_CASE("streams print as they are; errors come back", "[progress]") {
+TEST_CASE("streams print as they are, errors come back", "[progress]") {
   Capture c(false, 0);
   REQUIRE(c.Add(R"({"stream":"Loaded image: busybox:latest\n"})").ok());
   absl::Status s =

@@ -62,7 +62,7 @@ TEST_CASE("widths count terminal columns", "[tabwriter]") {
   CHECK(Format(0, 1, 1, ' ', 0, "日本\tx\nab\ty\n") == "日本 x\nab   y\n");
 }
 
-TEST_CASE("escaped text passes through; unfinished text waits for Flush", "[tabwriter]") {
+TEST_CASE("escaped text passes through, unfinished text waits for Flush", "[tabwriter]") {
   CHECK(Format(0, 1, 1, ' ', 0, "a\xff\tb\xff\tc\nlonger\td\n") ==
         "a\xff\tb\xff     c\nlonger d\n");  // the escaped "\tb" is one column wide
   TabWriter w(0, 1, 1, ' ', 0);
