@@ -203,11 +203,14 @@ void ContainerManager::ReconcileRunning() {
         Persist(entry);
       }
     } else if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-      log::Warnf("container {}: its task is gone; recording exit 255", id);
       {
         std::lock_guard<std::mutex> lock(entry->mu);
+        RunState now = entry->c.state.status;
+        // Its exit was handled meanwhile (the task deleted by that handler).
+        if (now != RunState::kRunning && now != RunState::kPaused) continue;
         entry->c.state.error = "task lost while the daemon was down";
       }
+      log::Warnf("container {}: its task is gone; recording exit 255", id);
       HandleExit(entry, 255, NowRfc3339Nano());
     } else {
       log::Warnf("container {}: task state: {}", id, s.error_message());
@@ -218,8 +221,11 @@ void ContainerManager::ReconcileRunning() {
 absl::Status ContainerManager::Restore() {
   BERTH_RETURN_IF_ERROR(store_.Load());
   for (const ContainerRef& entry : store_.List()) ReacquireContainerMounts(entry->c, volumes_);
-  event_thread_ = std::thread([this] { EventLoop(); });
+  // Reconcile first, then subscribe: the subscription replays the exits it
+  // missed, whereas both at once raced (an exit being handled from the
+  // replay made the reconcile find the task gone and record 255).
   ReconcileRunning();
+  event_thread_ = std::thread([this] { EventLoop(); });
   for (const ContainerRef& entry : store_.List()) {
     std::string id;
     RunState status;
