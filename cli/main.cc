@@ -15,8 +15,8 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // `berth logs x | head`: EPIPE, not death
   berth::cli::Cli cli;
   CLI::App app("A self-sufficient runtime for containers", "berth");
-  berth::cli::BuildCommandLine(app, cli);
   std::vector<std::string> args(argv + 1, argv + argc);
+  berth::cli::BuildCommandLine(app, cli, args);
   berth::cli::InsertCommandSeparator(app, args);
   std::reverse(args.begin(), args.end());  // CLI11 takes them last first
   try {

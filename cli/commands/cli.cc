@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "cli/client/errors.h"
@@ -53,6 +54,16 @@ absl::StatusOr<client::EngineClient*> Cli::Client() {
   for (const auto& [k, v] : file.http_headers()) headers[k] = v;
   client_ = std::make_unique<client::EngineClient>(std::move(endpoint), std::move(headers));
   return client_.get();
+}
+
+bool Cli::Builds(const CLI::App& command) const {
+  // Help and completion need every command's flags.
+  if (invoked_.empty() || invoked_.front() == "completion") return true;
+  std::vector<std::string> path;
+  for (const CLI::App* a = &command; a->get_parent() != nullptr; a = a->get_parent()) {
+    path.insert(path.begin(), a->get_name());
+  }
+  return path.size() <= invoked_.size() && std::equal(path.begin(), path.end(), invoked_.begin());
 }
 
 bool Cli::in_is_terminal() const { return isatty(STDIN_FILENO) == 1; }

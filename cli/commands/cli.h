@@ -3,6 +3,7 @@
 // standard streams, and the exit code it sets.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -46,6 +47,14 @@ class Cli {
   bool in_is_terminal() const;
   bool out_is_terminal() const;
 
+  // The command named on the command line ({"ps"}, {"container", "run"});
+  // empty when none is (help). Commands whose flags are costly to set up
+  // (run, create) build them only when invoked: CLI11's add_option checks
+  // each new flag against all earlier ones, and a CLI starts per command.
+  void set_invoked(std::vector<std::string> path) { invoked_ = std::move(path); }
+  // Whether `command`'s flags are needed in this process.
+  bool Builds(const CLI::App& command) const;
+
   // Prints the error as docker does and sets the exit code (1 unless
   // given); returns the code so commands can `return cli.Fail(s);`.
   int Fail(const absl::Status& status, int code = 1);
@@ -55,6 +64,7 @@ class Cli {
  private:
   GlobalOptions options_;
   std::unique_ptr<client::EngineClient> client_;
+  std::vector<std::string> invoked_;
   int exit_code_ = 0;
 };
 

@@ -14,8 +14,8 @@ CLI::App* Subcommand(CLI::App& app, const std::string& name) {
 // Whether `opt` reads a value from the next argument.
 bool TakesValue(const CLI::Option* opt) { return opt != nullptr && opt->get_expected_min() > 0; }
 
-// Skips the options of `app` from `i`; returns the index of its first
-// positional argument (args.size() when none; npos-like at "--").
+}  // namespace
+
 size_t FirstPositional(CLI::App& app, const std::vector<std::string>& args, size_t i) {
   while (i < args.size()) {
     const std::string& a = args[i];
@@ -43,8 +43,6 @@ size_t FirstPositional(CLI::App& app, const std::vector<std::string>& args, size
   }
   return args.size();
 }
-
-}  // namespace
 
 void InsertCommandSeparator(CLI::App& app, std::vector<std::string>& args,
                             const std::vector<std::string>& stop_after_first) {

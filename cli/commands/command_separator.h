@@ -10,6 +10,11 @@
 
 namespace berth::cli {
 
+// The index in `args` of the first argument that is not one of `app`'s
+// options or their values, from `from` on; args.size() when there is none
+// (or at "--").
+size_t FirstPositional(CLI::App& app, const std::vector<std::string>& args, size_t from);
+
 // `args` without the program name. Subcommands named in `stop_after_first`
 // (at the top level or under `container`) get the separator.
 void InsertCommandSeparator(CLI::App& app, std::vector<std::string>& args,

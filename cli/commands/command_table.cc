@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "cli/commands/command_separator.h"
 #include "cli/commands/groups.h"
 
 namespace berth::cli {
@@ -25,7 +26,7 @@ CLI::App* AddGroup(CLI::App& root, const std::string& name, const std::string& d
   return group;
 }
 
-void BuildCommandLine(CLI::App& app, Cli& cli) {
+void BuildCommandLine(CLI::App& app, Cli& cli, const std::vector<std::string>& args) {
   GlobalOptions& o = cli.options();
   // --help only: -h is --hostname for run and create, as in docker. Set
   // before any subcommand exists, so every one inherits it.
@@ -45,6 +46,19 @@ void BuildCommandLine(CLI::App& app, Cli& cli) {
   app.add_option("--tlskey", o.tls_key, "Path to TLS key file");
   app.require_subcommand(0, 1);
   app.fallthrough(false);
+
+  // Which command runs: its name, and a group's command after it.
+  std::vector<std::string> invoked;
+  size_t i = FirstPositional(app, args, 0);
+  if (i < args.size()) {
+    invoked.push_back(args[i]);
+    for (size_t j = i + 1; j < args.size(); ++j) {
+      if (args[j].starts_with("-")) continue;  // a group's only flag is --help
+      invoked.push_back(args[j]);
+      break;
+    }
+  }
+  cli.set_invoked(std::move(invoked));
 
   AddContainerCommands(app, cli);
   AddImageCommands(app, cli);

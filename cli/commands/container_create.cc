@@ -33,7 +33,7 @@ CLI::App* AddCreateCommand(CLI::App& parent, Cli& cli) {
       AddCommand<CreateOptions>(parent, cli, "create", "Create a new container", o, Create);
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
-  AddCreateFlags(*sub, o->create);
+  if (cli.Builds(*sub)) AddCreateFlags(*sub, o->create);
   return sub;
 }
 

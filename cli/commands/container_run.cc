@@ -96,7 +96,7 @@ CLI::App* AddRunCommand(CLI::App& parent, Cli& cli) {
                                          "Create and run a new container from an image", o, Run);
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
-  AddCreateFlags(*sub, o->create);
+  if (cli.Builds(*sub)) AddCreateFlags(*sub, o->create);
   sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
   sub->add_flag("--sig-proxy", o->sig_proxy, "Proxy received signals to the process");
   sub->add_option("--detach-keys", o->detach_keys,
