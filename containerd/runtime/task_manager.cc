@@ -470,6 +470,7 @@ absl::Status TaskManager::Exec(const std::string& ns, const pb::ExecProcessReque
   exec.set_exec_id(request.exec_id());
   exec.set_terminal(request.terminal());
   exec.set_stdin(request.stdin());
+  exec.set_stdin_once(request.stdin_once());
   exec.set_spec(request.spec());
   shimpb::Empty empty;
   return CallShim(*shim, &shimpb::Shim::Stub::Exec, exec, &empty, options_.shim_call_timeout,

@@ -140,17 +140,11 @@ absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& opti
         if (n <= 0) break;  // the client closed its side (or went away)
         pending.assign(buf, static_cast<size_t>(n));
       }
+      // In the stream, after the data: the shim closes the process's stdin
+      // once all of it is written (a CloseIO call could overtake it).
       ctrpb::AttachRequest close;
-      close.set_close_stdin(options.stdin_once);
+      close.set_close_stdin(true);
       if (options.stdin_once) (void)stream->Write(close);
-      if (options.stdin_once) {
-        ctrpb::CloseIORequest close_io;
-        close_io.set_container_id(options.container_id);
-        close_io.set_exec_id(options.exec_id);
-        close_io.set_stdin(true);
-        google::protobuf::Empty empty;
-        (void)containerd.tasks().CloseIO(containerd.Ctx().get(), close_io, &empty);
-      }
     });
   }
 

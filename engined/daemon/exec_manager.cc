@@ -97,6 +97,8 @@ absl::Status ExecManager::Prepare(const std::shared_ptr<ExecInstance>& exec) {
   request.set_exec_id(exec->id);
   request.set_terminal(BoolField(exec->config, "Tty"));
   request.set_stdin(BoolField(exec->config, "AttachStdin"));
+  // docker closes an exec's stdin when its client's ends.
+  request.set_stdin_once(true);
   request.set_spec(json::Dump(process));
   google::protobuf::Empty empty;
   return CallStatus(containerd.tasks().Exec(containerd.Ctx().get(), request, &empty),

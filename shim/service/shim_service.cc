@@ -115,12 +115,9 @@ class AttachReactor final : public grpc::ServerBidiReactor<pb::AttachRequest, pb
       }
       return;
     }
-    hub_->WriteStdin(exec_id_, request_.stdin(), [this, close](absl::Status status) {
-      if (!status.ok()) {
-        std::lock_guard lock(mu_);
-        FinishLocked(ToGrpc(status));
-        return;
-      }
+    // A process that closed its stdin or exited does not end the attach:
+    // its output still comes, and the input it did not take is dropped.
+    hub_->WriteStdin(exec_id_, request_.stdin(), [this, close](absl::Status) {
       if (close) {
         ClientStdinDone();
       } else {
@@ -319,6 +316,7 @@ grpc::Status ShimService::Exec(grpc::ServerContext*, const pb::ExecRequest* requ
   params.exec_id = request->exec_id();
   params.terminal = request->terminal();
   params.stdin = request->stdin();
+  params.stdin_once = request->stdin_once();
   params.spec = request->spec();
   return ToGrpc(tasks_->Exec(params));
 }

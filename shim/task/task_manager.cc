@@ -352,6 +352,7 @@ absl::Status TaskManager::Exec(const ExecParams& params) {
   process->exec_id = params.exec_id;
   process->terminal = params.terminal;
   process->stdin = params.stdin;
+  process->stdin_once = params.stdin_once;
   process->spec = params.spec;
   {
     std::lock_guard lock(mu_);

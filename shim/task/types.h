@@ -35,6 +35,7 @@ struct ExecParams {
   std::string exec_id;
   bool terminal = false;
   bool stdin = false;
+  bool stdin_once = false;
   std::string spec;  // the OCI process as JSON
 };
 
