@@ -141,12 +141,23 @@ class TlsConnection : public Connection {
     return absl::OkStatus();
   }
 
-  // As docker's CLI: half-close the TCP connection under TLS.
+  // As Go's tls.Conn.CloseWrite under docker's CLI: a close_notify alert,
+  // the TCP connection left open for the rest of the output.
   absl::Status CloseWrite() override {
-    if (::shutdown(fd_.get(), SHUT_WR) != 0 && errno != ENOTCONN) {
-      return ErrnoErrorf(errno, "shutdown the connection's write side");
+    for (;;) {
+      int r, err;
+      {
+        std::lock_guard lock(mu_);
+        r = SSL_shutdown(ssl_.get());
+        err = r >= 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_.get(), r);
+      }
+      if (r >= 0) return absl::OkStatus();  // sent; the peer's comes later
+      if (err == SSL_ERROR_WANT_WRITE) {
+        BERTH_RETURN_IF_ERROR(Wait(POLLOUT));
+        continue;
+      }
+      return absl::UnavailableError("tls close_notify: " + SslErrors());
     }
-    return absl::OkStatus();
   }
   void Shutdown() override { ::shutdown(fd_.get(), SHUT_RDWR); }
 
@@ -231,6 +242,8 @@ absl::StatusOr<std::unique_ptr<Connection>> WrapTls(UniqueFd fd, const Endpoint&
   SSL_CTX_set_verify(ctx.get(), t.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
   std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
   if (!ssl) return absl::InternalError("tls: " + SslErrors());
+  // A daemon that closes TCP without close_notify has ended its output.
+  SSL_set_options(ssl.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   // SNI (SSL_set_tlsext_host_name is a macro with a C cast).
   SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
            const_cast<char*>(e.host.c_str()));

@@ -208,8 +208,8 @@ class Server {
   absl::Status ListenUnix(const std::string& path, unsigned mode, int gid = -1);
   // Listens on host:port with TLS 1.2+ (port 0 picks a free port, reported
   // in *bound_port). With `ca_file` set, clients must present a
-  // certificate signed by it (docker's --tlsverify). Hijack is not
-  // supported on these connections yet (Unimplemented).
+  // certificate signed by it (docker's --tlsverify). Hijacked
+  // connections are relayed through a socketpair (tls_relay.h).
   absl::Status ListenTcpTls(const std::string& host, int port, const std::string& cert_file,
                             const std::string& key_file, const std::string& ca_file,
                             int* bound_port = nullptr);

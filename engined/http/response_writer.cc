@@ -141,7 +141,6 @@ bool ConnectionWriter::WaitClientGone(std::chrono::milliseconds timeout) {
 
 absl::StatusOr<Hijacked> ConnectionWriter::Hijack(const std::string& content_type) {
   if (Started()) return FailedPreconditionf("hijack: a response was already written");
-  BERTH_ASSIGN_OR_RETURN(UniqueFd fd, transport_.DupForHijack());
   state_ = State::kHijacked;
   // docker's exact preamble (moby container_routes.go / exec_routes.go),
   // then the headers every response carries, then the blank line.
@@ -155,6 +154,8 @@ absl::StatusOr<Hijacked> ConnectionWriter::Hijack(const std::string& content_typ
   for (const auto& [name, value] : extra_headers_) head += fmt::format("{}: {}\r\n", name, value);
   head += "\r\n";
   if (!Send(head)) return Errorf(absl::StatusCode::kUnavailable, "hijack: the client is gone");
+  // After the head: from here a TLS transport's session belongs to its relay.
+  BERTH_ASSIGN_OR_RETURN(UniqueFd fd, transport_.DupForHijack());
   return Hijacked{std::move(fd), take_buffered_ ? take_buffered_() : std::string()};
 }
 

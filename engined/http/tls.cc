@@ -1,10 +1,15 @@
 #include "engined/http/tls.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/write.hpp>
+#include <climits>
 
 #include "common/status.h"
+#include "engined/http/tls_relay.h"
 
 namespace berth::engined::http {
 namespace {
@@ -13,35 +18,76 @@ namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
+// OpenSSL on the socket itself (not Asio's stream, which keeps its own
+// buffers), so that a hijacked connection can be handed to a TlsRelay.
 class TlsTransport : public Transport {
  public:
-  TlsTransport(tcp::socket socket, ssl::context& context) : stream_(std::move(socket), context) {}
+  TlsTransport(tcp::socket socket, SSL_CTX* context)
+      : socket_(std::move(socket)), ssl_(SSL_new(context)) {}
+  ~TlsTransport() override {
+    relay_.reset();  // joins the relay before the session it uses goes
+    SSL_free(ssl_);
+  }
 
   absl::Status Handshake() override {
-    boost::system::error_code ec;
-    stream_.handshake(ssl::stream_base::server, ec);
-    if (ec) return Errorf(absl::StatusCode::kUnauthenticated, "TLS handshake: {}", ec.message());
+    if (ssl_ == nullptr || SSL_set_fd(ssl_, fd()) != 1) {
+      return Errorf(absl::StatusCode::kInternal, "TLS session: {}", SslErrors());
+    }
+    SSL_set_mode(ssl_, SSL_MODE_AUTO_RETRY);
+    // A client that half-closes TCP without close_notify has ended its
+    // input, not broken the session: the output must still reach it.
+    SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    ERR_clear_error();
+    if (SSL_accept(ssl_) != 1) {
+      return Errorf(absl::StatusCode::kUnauthenticated, "TLS handshake: {}", SslErrors());
+    }
     return absl::OkStatus();
   }
   size_t ReadSome(void* data, size_t n, boost::system::error_code& ec) override {
-    return stream_.read_some(asio::buffer(data, n), ec);
+    ERR_clear_error();
+    int got = SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(n, INT_MAX)));
+    if (got > 0) {
+      ec = {};
+      return static_cast<size_t>(got);
+    }
+    int err = SSL_get_error(ssl_, got);
+    bool eof = err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0);
+    ec = eof ? boost::system::error_code(asio::error::eof)
+             : boost::system::error_code(asio::error::connection_reset);
+    return 0;
   }
   bool WriteAll(std::string_view data) override {
-    boost::system::error_code ec;
-    asio::write(stream_, asio::buffer(data.data(), data.size()), ec);
-    return !ec;
+    while (!data.empty()) {
+      ERR_clear_error();
+      int n =
+          SSL_write(ssl_, data.data(), static_cast<int>(std::min<size_t>(data.size(), INT_MAX)));
+      if (n <= 0) return false;  // SIGPIPE is ignored by berthd
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
   }
-  int fd() const override {
-    return const_cast<ssl::stream<tcp::socket>&>(stream_).lowest_layer().native_handle();
-  }
+  int fd() const override { return const_cast<tcp::socket&>(socket_).native_handle(); }
   absl::StatusOr<UniqueFd> DupForHijack() override {
-    // The fd carries TLS records; handing it over raw would need a proxy.
-    return Errorf(absl::StatusCode::kUnimplemented,
-                  "hijack over a TLS connection is not supported");
+    if (relay_ != nullptr) return FailedPreconditionf("hijack: the connection is already taken");
+    BERTH_ASSIGN_OR_RETURN(relay_, TlsRelay::Start(ssl_, fd()));
+    return relay_->TakeHandlerFd();
   }
 
  private:
-  ssl::stream<tcp::socket> stream_;
+  static std::string SslErrors() {
+    std::string out;
+    while (unsigned long e = ERR_get_error()) {
+      char buf[256];
+      ERR_error_string_n(e, buf, sizeof(buf));
+      if (!out.empty()) out += "; ";
+      out += buf;
+    }
+    return out.empty() ? std::string("connection closed") : out;
+  }
+
+  tcp::socket socket_;
+  SSL* ssl_;
+  std::unique_ptr<TlsRelay> relay_;
 };
 
 class TlsListener : public Listener {
@@ -94,7 +140,8 @@ class TlsListener : public Listener {
     if (ec) return Errorf(absl::StatusCode::kUnavailable, "accept on {}: {}", name_, ec.message());
     BERTH_RETURN_IF_ERROR(SetCloexec(socket.native_handle()));
     socket.set_option(tcp::no_delay(true), ec);  // progress chunks go out at once
-    return std::unique_ptr<Transport>(std::make_unique<TlsTransport>(std::move(socket), context_));
+    return std::unique_ptr<Transport>(
+        std::make_unique<TlsTransport>(std::move(socket), context_.native_handle()));
   }
 
  private:

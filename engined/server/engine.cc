@@ -1,6 +1,7 @@
 #include "engined/server/engine.h"
 
 #include <grp.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "common/file_util.h"
@@ -67,6 +68,42 @@ absl::StatusOr<std::string> UnixPath(const std::string& host) {
   return InvalidArgumentf("invalid host {:?}: expected unix:///path or tcp://host:port", host);
 }
 
+struct TcpAddress {
+  std::string host;
+  int port = 0;
+};
+
+// tcp://HOST:PORT, tcp://[V6]:PORT or tcp://:PORT (every address); the port
+// defaults to 2376, docker's TLS port.
+absl::StatusOr<TcpAddress> ParseTcpHost(const std::string& host) {
+  std::string rest = host.substr(std::string("tcp://").size());
+  if (size_t slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
+  TcpAddress out;
+  std::string port = "2376";
+  if (!rest.empty() && rest[0] == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string::npos) return InvalidArgumentf("invalid host {:?}: unclosed [", host);
+    out.host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') return InvalidArgumentf("invalid host {:?}", host);
+      port = rest.substr(close + 2);
+    }
+  } else if (size_t colon = rest.rfind(':'); colon != std::string::npos) {
+    out.host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  } else {
+    out.host = rest;
+  }
+  if (out.host.empty()) out.host = "0.0.0.0";
+  char* end = nullptr;
+  long n = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || n < 0 || n > 65535) {
+    return InvalidArgumentf("invalid host {:?}: bad port {:?}", host, port);
+  }
+  out.port = static_cast<int>(n);
+  return out;
+}
+
 }  // namespace
 
 struct Engine::Parts {
@@ -105,11 +142,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
   if (config.hosts.empty()) config.hosts.push_back("unix:///run/berth/berth.sock");
   for (const std::string& host : config.hosts) {
     BERTH_ASSIGN_OR_RETURN(std::string path, UnixPath(host));
-    if (path.empty() && !config.tls_verify) {
+    if (path.empty() && (!config.tls_verify || config.tls_ca.empty() || config.tls_cert.empty() ||
+                         config.tls_key.empty())) {
       return InvalidArgumentf(
           "{}: berthd listens on TCP only with TLS (--tlsverify --tlscacert --tlscert --tlskey)",
           host);
     }
+    if (path.empty()) BERTH_RETURN_IF_ERROR(ParseTcpHost(host).status());
   }
   BERTH_RETURN_IF_ERROR(MkdirAll(config.data_root, 0711));
   BERTH_RETURN_IF_ERROR(MkdirAll(config.exec_root, 0700));
@@ -211,7 +250,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
   for (const std::string& host : config.hosts) {
     BERTH_ASSIGN_OR_RETURN(std::string path, UnixPath(host));
     if (path.empty()) {
-      return absl::UnimplementedError(fmt::format("{}: TLS listeners are not built yet", host));
+      BERTH_ASSIGN_OR_RETURN(TcpAddress address, ParseTcpHost(host));
+      BERTH_RETURN_IF_ERROR(p->server->ListenTcpTls(address.host, address.port, config.tls_cert,
+                                                    config.tls_key, config.tls_ca));
+      continue;
     }
     BERTH_RETURN_IF_ERROR(MkdirAll(std::string(path.substr(0, path.rfind('/'))), 0755));
     BERTH_RETURN_IF_ERROR(p->server->ListenUnix(path, 0660, gid));

@@ -82,7 +82,8 @@ HttpResult Exchange(const std::string& socket, const std::string& request) {
 
 }  // namespace
 
-BerthdFixture::BerthdFixture() : dir_("berthd-test"), socket_(dir_.Sub("berth.sock")) {
+BerthdFixture::BerthdFixture(std::vector<std::string> extra_args)
+    : dir_("berthd-test"), socket_(dir_.Sub("berth.sock")), extra_args_(std::move(extra_args)) {
   RequireRoot();
   StartChildReaper();
   StartBerthd();
@@ -151,6 +152,7 @@ void BerthdFixture::StartBerthd() {
                 dir_.Sub("daemon.json"),
                 "--log-level",
                 "debug"};
+  spawn.argv.insert(spawn.argv.end(), extra_args_.begin(), extra_args_.end());
   if (!PathExists(dir_.Sub("daemon.json"))) REQUIRE(WriteFile(dir_.Sub("daemon.json"), "{}").ok());
   spawn.fds = {{1, log.get()}, {2, log.get()}};
   absl::StatusOr<ScopedPid> pid = Spawn(spawn);

@@ -26,7 +26,10 @@ struct HttpResult {
 
 class BerthdFixture {
  public:
-  BerthdFixture();
+  BerthdFixture() : BerthdFixture(std::vector<std::string>{}) {}
+  // berthd started with `extra_args` after the fixture's own (-H for a
+  // second listener, for instance).
+  explicit BerthdFixture(std::vector<std::string> extra_args);
   // Removes every container (force, with volumes), stops berthd (which
   // stops its berth-containerd) and checks that both are gone.
   ~BerthdFixture();
@@ -73,6 +76,7 @@ class BerthdFixture {
  private:
   TempDir dir_;
   std::string socket_;
+  std::vector<std::string> extra_args_;
   ScopedPid berthd_;
 };
 
