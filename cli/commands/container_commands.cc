@@ -33,6 +33,8 @@ void AddContainerCommands(CLI::App& root, Cli& cli) {
     AddAttachCommand(*parent, cli);
     AddExecCommand(*parent, cli);
     AddStatsCommand(*parent, cli);
+    AddExportCommand(*parent, cli);
+    AddDiffCommand(*parent, cli);
   }
 }
 
