@@ -33,6 +33,9 @@ void AddContainerCommands(CLI::App& root, Cli& cli) {
     AddAttachCommand(*parent, cli);
     AddExecCommand(*parent, cli);
     AddStatsCommand(*parent, cli);
+    AddCpCommand(*parent, cli);
+    AddExportCommand(*parent, cli);
+    AddDiffCommand(*parent, cli);
   }
 }
 

@@ -28,6 +28,10 @@ CLI::App* AddStartCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddAttachCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddExecCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddStatsCommand(CLI::App& parent, Cli& cli);
+// Files: cp, export, diff (container_cp.cc, container_export.cc, container_diff.cc).
+CLI::App* AddCpCommand(CLI::App& parent, Cli& cli);
+CLI::App* AddExportCommand(CLI::App& parent, Cli& cli);
+CLI::App* AddDiffCommand(CLI::App& parent, Cli& cli);
 // `berth inspect`: containers, images or volumes (top level only).
 CLI::App* AddObjectInspectCommand(CLI::App& parent, Cli& cli);
 

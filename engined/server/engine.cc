@@ -8,6 +8,7 @@
 #include "common/logger.h"
 #include "common/status.h"
 #include "engined/api/auth_route.h"
+#include "engined/api/container_archive_routes.h"
 #include "engined/api/container_routes.h"
 #include "engined/api/event_bus.h"
 #include "engined/api/system_routes.h"
@@ -231,6 +232,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
   api::AddContainerRoutes(p->router, *p->containers, *p->execs);
   api::AddContainerStreamRoutes(p->router, *p->containers, *p->execs);
   api::AddContainerStatsRoutes(p->router, *p->containers);
+  api::AddContainerArchiveRoutes(p->router, *p->containers);
   images::AddImageRoutes(p->router, *p->images);
   volumes::AddVolumeRoutes(p->router, *p->volumes);
 

@@ -17,6 +17,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/logger.h"
@@ -42,26 +43,34 @@ std::string ArchiveMessage(struct archive* a) {
   return message != nullptr ? message : "libarchive error";
 }
 
-// The compressed side: the caller's descriptor.
-struct FdSource {
-  int fd;
+// The compressed side: the caller's stream (a descriptor or an HTTP body).
+struct StreamSource {
+  const LayerSource* read;
   Sha256* hash;
   std::vector<char> buffer = std::vector<char>(kBufferSize);
 };
 
-la_ssize_t ReadFd(struct archive* a, void* client, const void** out) {
-  auto* source = static_cast<FdSource*>(client);
-  ssize_t n;
-  do {
-    n = read(source->fd, source->buffer.data(), source->buffer.size());
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    archive_set_error(a, errno, "read layer: %s", strerror(errno));
+la_ssize_t ReadSource(struct archive* a, void* client, const void** out) {
+  auto* source = static_cast<StreamSource*>(client);
+  absl::StatusOr<size_t> n = (*source->read)(source->buffer.data(), source->buffer.size());
+  if (!n.ok()) {
+    archive_set_error(a, ErrnoOf(n.status()).value_or(EIO), "%s",
+                      std::string(n.status().message()).c_str());
     return -1;
   }
-  source->hash->Update({source->buffer.data(), static_cast<size_t>(n)});
+  source->hash->Update({source->buffer.data(), *n});
   *out = source->buffer.data();
-  return n;
+  return static_cast<la_ssize_t>(*n);
+}
+
+LayerSource FdReader(int fd) {
+  return [fd](char* buf, size_t n) -> absl::StatusOr<size_t> {
+    for (;;) {
+      ssize_t got = read(fd, buf, n);
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return ErrnoErrorf(errno, "read layer");
+    }
+  };
 }
 
 // The uncompressed side: data of the first reader's single raw entry.
@@ -131,7 +140,9 @@ absl::Status Applier::Entry(struct archive_entry* entry) {
     return InvalidArgumentf("entry names the root itself");
   }
   auto [parent, base] = SplitParent(rel);
-  if (base.starts_with(kWhiteoutPrefix)) return Whiteout(parent, base);
+  if (base.starts_with(kWhiteoutPrefix) && options_.whiteouts != WhiteoutMode::kNone) {
+    return Whiteout(parent, base);
+  }
 
   if ((type == AE_IFCHR || type == AE_IFBLK) && !options_.allow_devices) {
     return InvalidArgumentf("device node not allowed (allow_devices is off)");
@@ -146,6 +157,12 @@ absl::Status Applier::Entry(struct archive_entry* entry) {
   struct stat st;
   bool exists = fstatat(dir.get(), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (!exists && errno != ENOENT) return ErrnoErrorf(errno, "stat {}", rel);
+  if (exists && options_.no_overwrite_dir_non_dir && S_ISDIR(st.st_mode) != (type == AE_IFDIR)) {
+    return absl::UnknownError(
+        S_ISDIR(st.st_mode)
+            ? fmt::format("cannot overwrite directory {:?} with non-directory", "/" + rel)
+            : fmt::format("cannot overwrite non-directory {:?} with directory", "/" + rel));
+  }
   // Everything is replaced except a directory by a directory, which merges.
   if (exists && !(S_ISDIR(st.st_mode) && type == AE_IFDIR)) {
     BERTH_RETURN_IF_ERROR(RemoveAllAt(dir.get(), base));
@@ -230,6 +247,7 @@ absl::Status Applier::SetMetadata(int dir_fd, const std::string& rel, const std:
   const char* name = base.c_str();
   auto uid = static_cast<uid_t>(archive_entry_uid(entry));
   auto gid = static_cast<gid_t>(archive_entry_gid(entry));
+  if (options_.owner.has_value()) std::tie(uid, gid) = *options_.owner;
   if (fchownat(dir_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
     return ErrnoErrorf(errno, "chown {}:{}", uid, gid);
   }
@@ -394,18 +412,22 @@ absl::StatusOr<ApplyResult> ApplyLayer(int layer_fd, const std::string& root,
   int fd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoErrorf(errno, "open layer root {}", root);
   UniqueFd root_fd(fd);
+  return ApplyLayerFrom(FdReader(layer_fd), root_fd.get(), options);
+}
 
+absl::StatusOr<ApplyResult> ApplyLayerFrom(const LayerSource& read, int root_fd,
+                                           const ApplyOptions& options) {
   BERTH_ASSIGN_OR_RETURN(Sha256 compressed_hash, Sha256::New());
   BERTH_ASSIGN_OR_RETURN(Sha256 tar_hash, Sha256::New());
 
   ArchivePtr decompressor(archive_read_new());
   ArchivePtr tar(archive_read_new());
   if (!decompressor || !tar) return Internalf("archive_read_new failed");
-  FdSource fd_source{.fd = layer_fd, .hash = &compressed_hash};
+  StreamSource source{.read = &read, .hash = &compressed_hash};
   if (archive_read_support_filter_gzip(decompressor.get()) != ARCHIVE_OK ||
       archive_read_support_filter_zstd(decompressor.get()) != ARCHIVE_OK ||
       archive_read_support_format_raw(decompressor.get()) != ARCHIVE_OK ||
-      archive_read_open(decompressor.get(), &fd_source, nullptr, ReadFd, nullptr) != ARCHIVE_OK) {
+      archive_read_open(decompressor.get(), &source, nullptr, ReadSource, nullptr) != ARCHIVE_OK) {
     return absl::DataLossError("read layer: " + ArchiveMessage(decompressor.get()));
   }
   struct archive_entry* raw_entry;
@@ -425,7 +447,7 @@ absl::StatusOr<ApplyResult> ApplyLayer(int layer_fd, const std::string& root,
                     pipe.error.empty() ? ArchiveMessage(tar.get()) : pipe.error));
   }
 
-  Applier applier(root_fd.get(), options, tar.get());
+  Applier applier(root_fd, options, tar.get());
   std::string last = "(start)";
   for (;;) {
     struct archive_entry* entry;
@@ -460,11 +482,9 @@ absl::StatusOr<ApplyResult> ApplyLayer(int layer_fd, const std::string& root,
     tar_hash.Update({buffer.data(), static_cast<size_t>(n)});
   }
   for (;;) {
-    ssize_t n = read(layer_fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoErrorf(errno, "read layer");
+    BERTH_ASSIGN_OR_RETURN(size_t n, read(buffer.data(), buffer.size()));
     if (n == 0) break;
-    compressed_hash.Update({buffer.data(), static_cast<size_t>(n)});
+    compressed_hash.Update({buffer.data(), n});
   }
 
   result.uncompressed_size = tar_hash.size();

@@ -12,10 +12,14 @@
 // <root>/etc/x. On error the root is left half-written; the caller discards it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 
@@ -35,6 +39,8 @@ enum class WhiteoutMode {
   // below it); `.wh..wh..opq` removes the directory's children that this
   // layer did not write.
   kDelete,
+  // Plain tar extraction (docker cp): `.wh.` names are ordinary files.
+  kNone,
 };
 
 struct ApplyOptions {
@@ -43,6 +49,12 @@ struct ApplyOptions {
   // refused (InvalidArgument naming the entry) when false. FIFOs are always
   // allowed.
   bool allow_devices = false;
+  // docker cp's noOverwriteDirNonDir: an entry that would replace a
+  // directory with a non-directory, or the reverse, fails the apply.
+  bool no_overwrite_dir_non_dir = false;
+  // When set, every entry is owned by this uid:gid instead of the tar's
+  // (docker cp -a: the container's user).
+  std::optional<std::pair<uid_t, gid_t>> owner;
 };
 
 struct ApplyResult {
@@ -68,6 +80,14 @@ struct ApplyResult {
 // trailer's CRC: callers compare `digest` with the manifest's.
 absl::StatusOr<ApplyResult> ApplyLayer(int layer_fd, const std::string& root,
                                        const ApplyOptions& options);
+
+// Reads the next bytes of a layer stream into `buf`: how many, 0 at its end.
+using LayerSource = std::function<absl::StatusOr<size_t>(char* buf, size_t n)>;
+
+// ApplyLayer with the stream from `read` (an HTTP body) onto the directory
+// open at `root_fd` (O_PATH is enough), which stays the caller's.
+absl::StatusOr<ApplyResult> ApplyLayerFrom(const LayerSource& read, int root_fd,
+                                           const ApplyOptions& options);
 
 struct LayerDigests {
   // "sha256:<hex>" and size of the uncompressed tar.
