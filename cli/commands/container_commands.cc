@@ -33,6 +33,9 @@ void AddContainerCommands(CLI::App& root, Cli& cli) {
     AddAttachCommand(*parent, cli);
     AddExecCommand(*parent, cli);
     AddStatsCommand(*parent, cli);
+    AddCommitCommand(*parent, cli);
+    AddUpdateCommand(*parent, cli);
+    AddPortCommand(*parent, cli);
   }
 }
 
