@@ -24,7 +24,8 @@ int Commit(CommitOptions& o, Cli& cli) {
     absl::StatusOr<Reference> ref = Reference::Parse(o.reference);
     if (!ref.ok()) return cli.Fail(ref.status());
     if (!ref->digest.empty()) {
-      return cli.Fail(absl::InvalidArgumentError("refusing to create a tag with a digest reference"));
+      return cli.Fail(
+          absl::InvalidArgumentError("refusing to create a tag with a digest reference"));
     }
     std::string familiar = ref->Familiar();
     query.emplace_back("repo", familiar.substr(0, familiar.rfind(':')));

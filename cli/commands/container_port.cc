@@ -40,9 +40,10 @@ int Port(PortOptions& o, Cli& cli) {
     std::string protocol = proto && !proto->empty() ? std::string(*proto) : "tcp";
     std::optional<uint64_t> number = ParseUint64(port);
     if (!number || *number > 65535) {
-      return cli.Fail(InvalidArgumentf("Error: invalid port ({}): strconv.ParseUint: parsing "
-                                       "\"{}\": invalid syntax",
-                                       port, port));
+      return cli.Fail(
+          InvalidArgumentf("Error: invalid port ({}): strconv.ParseUint: parsing "
+                           "\"{}\": invalid syntax",
+                           port, port));
     }
     auto it = ports.find(std::string(port) + "/" + protocol);
     if (it == ports.end() || !it->is_array()) {

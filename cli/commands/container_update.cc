@@ -38,17 +38,18 @@ absl::StatusOr<nlohmann::json> RestartPolicy(const std::string& text) {
   nlohmann::json policy = {{"Name", std::string(name)}, {"MaximumRetryCount", 0}};
   if (count) {
     std::optional<int64_t> n = ParseInt64(*count);
-    if (!n) return InvalidArgumentf("invalid restart policy format: maximum retry count must be an integer");
+    if (!n)
+      return InvalidArgumentf(
+          "invalid restart policy format: maximum retry count must be an integer");
     policy["MaximumRetryCount"] = *n;
   }
   return policy;
 }
 
 absl::StatusOr<nlohmann::json> Body(const UpdateOptions& o) {
-  bool any = o.blkio_weight || o.cpu_period || o.cpu_quota || o.cpu_rt_period ||
-             o.cpu_rt_runtime || o.cpu_shares || o.pids_limit || o.cpus || o.cpuset_cpus ||
-             o.cpuset_mems || o.memory || o.memory_reservation || o.memory_swap ||
-             o.kernel_memory || o.restart;
+  bool any = o.blkio_weight || o.cpu_period || o.cpu_quota || o.cpu_rt_period || o.cpu_rt_runtime ||
+             o.cpu_shares || o.pids_limit || o.cpus || o.cpuset_cpus || o.cpuset_mems || o.memory ||
+             o.memory_reservation || o.memory_swap || o.kernel_memory || o.restart;
   if (!any) {
     return absl::InvalidArgumentError("you must provide one or more flags when using this command");
   }
@@ -114,7 +115,8 @@ CLI::App* AddUpdateCommand(CLI::App& parent, Cli& cli) {
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_option("--blkio-weight", o->blkio_weight,
                   "Block IO (relative weight), between 10 and 1000, or 0 to disable");
-  sub->add_option("--cpu-period", o->cpu_period, "Limit CPU CFS (Completely Fair Scheduler) period");
+  sub->add_option("--cpu-period", o->cpu_period,
+                  "Limit CPU CFS (Completely Fair Scheduler) period");
   sub->add_option("--cpu-quota", o->cpu_quota, "Limit CPU CFS (Completely Fair Scheduler) quota");
   sub->add_option("--cpu-rt-period", o->cpu_rt_period,
                   "Limit the CPU real-time period in microseconds");
@@ -129,7 +131,8 @@ CLI::App* AddUpdateCommand(CLI::App& parent, Cli& cli) {
   sub->add_option("--memory-swap", o->memory_swap,
                   "Swap limit equal to memory plus swap: -1 to enable unlimited swap");
   sub->add_option("--kernel-memory", o->kernel_memory, "Kernel memory limit (deprecated)");
-  sub->add_option("--pids-limit", o->pids_limit, "Tune container pids limit (set -1 for unlimited)");
+  sub->add_option("--pids-limit", o->pids_limit,
+                  "Tune container pids limit (set -1 for unlimited)");
   sub->add_option("--restart", o->restart, "Restart policy to apply when a container exits");
   return sub;
 }

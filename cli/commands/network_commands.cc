@@ -67,10 +67,10 @@ int List(ListOptions& o, Cli& cli) {
                     {"CreatedAt", created > 0 ? GoTime(created) : ""}});
     labels.push_back(n_labels);
   }
-  static const nlohmann::json headers = {{"ID", "NETWORK ID"},  {"Name", "NAME"},
-                                         {"Driver", "DRIVER"},  {"Scope", "SCOPE"},
-                                         {"IPv6", "IPV6"},      {"Internal", "INTERNAL"},
-                                         {"Labels", "LABELS"},  {"CreatedAt", "CREATED AT"}};
+  static const nlohmann::json headers = {{"ID", "NETWORK ID"}, {"Name", "NAME"},
+                                         {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+                                         {"IPv6", "IPV6"},     {"Internal", "INTERNAL"},
+                                         {"Labels", "LABELS"}, {"CreatedAt", "CREATED AT"}};
   constexpr char kDefault[] = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
   std::string format = o.format;
   if (format.empty() || format == "table") {
@@ -147,8 +147,9 @@ int Prune(PruneOptions& o, Cli& cli) {
   absl::StatusOr<std::string> filters = FiltersJson(o.filters);
   if (!filters.ok()) return cli.Fail(filters.status());
   if (!o.force &&
-      !Confirm(cli,
-               "WARNING! This will remove all custom networks not used by at least one container.")) {
+      !Confirm(
+          cli,
+          "WARNING! This will remove all custom networks not used by at least one container.")) {
     return 0;
   }
   absl::StatusOr<client::EngineClient*> api = cli.Client();
@@ -198,14 +199,11 @@ int Create(CreateOptions& o, Cli& cli) {
     if (i < o.ip_ranges.size()) c["IPRange"] = o.ip_ranges[i];
     ipam_config.push_back(c);
   }
-  nlohmann::json body = {{"Name", o.name},
-                         {"Driver", o.driver},
-                         {"Internal", o.internal},
-                         {"Attachable", o.attachable},
-                         {"EnableIPv6", o.ipv6},
-                         {"Options", options},
-                         {"Labels", labels},
-                         {"IPAM", {{"Driver", "default"}, {"Config", ipam_config}}}};
+  nlohmann::json body = {
+      {"Name", o.name},         {"Driver", o.driver},
+      {"Internal", o.internal}, {"Attachable", o.attachable},
+      {"EnableIPv6", o.ipv6},   {"Options", options},
+      {"Labels", labels},       {"IPAM", {{"Driver", "default"}, {"Config", ipam_config}}}};
   absl::StatusOr<nlohmann::json> created =
       (*api)->DoJson({.method = "POST", .path = "/networks/create", .json = body});
   if (!created.ok()) return cli.Fail(created.status());
@@ -248,8 +246,8 @@ void AddNetworkCommands(CLI::App& root, Cli& cli) {
 
   auto inspect = std::make_shared<InspectOptions>();
   sub = AddCommand<InspectOptions>(*group, cli, "inspect",
-                                   "Display detailed information on one or more networks",
-                                   inspect, Inspect);
+                                   "Display detailed information on one or more networks", inspect,
+                                   Inspect);
   sub->add_option("networks", inspect->names, "Networks")->required();
   sub->add_option("-f,--format", inspect->format, "Format output using a custom template");
   sub->add_flag("-v,--verbose", inspect->verbose, "Verbose output for diagnostics");

@@ -76,9 +76,9 @@ grpc::Status DiffService::Diff(grpc::ServerContext* context, const pb::DiffReque
   options.ref = request->ref();
   options.labels = {request->labels().begin(), request->labels().end()};
   options.mount_root = mount_root_;
-  absl::StatusOr<images::Descriptor> written = differ::Compare(
-      leased ? *leased : *content_, store_, *ns, FromProto(request->left()),
-      FromProto(request->right()), options);
+  absl::StatusOr<images::Descriptor> written =
+      differ::Compare(leased ? *leased : *content_, store_, *ns, FromProto(request->left()),
+                      FromProto(request->right()), options);
   if (!written.ok()) return ToGrpc(WithContext(written.status(), "diff"));
   ToProto(*written, response->mutable_diff());
   return grpc::Status::OK;

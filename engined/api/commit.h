@@ -22,9 +22,9 @@ struct CommitRequest {
   std::string tag;
   std::string comment;
   std::string author;
-  bool pause = true;                  // freeze a running container during the diff
-  nlohmann::json config;              // the body: Config overriding the container's (or null)
-  std::vector<std::string> changes;   // Dockerfile instructions
+  bool pause = true;                 // freeze a running container during the diff
+  nlohmann::json config;             // the body: Config overriding the container's (or null)
+  std::vector<std::string> changes;  // Dockerfile instructions
 };
 
 // The new image's ID. NotFound for an unknown container, InvalidArgument

@@ -72,8 +72,8 @@ void AddNetworkRoutes(http::Router& router, const network::PredefinedNetworks& n
     if (!body.ok()) return w.Error(body.status());
     std::string name = JsonString(*body, "Name");
     if (network::IsPredefinedNetwork(name)) {
-      return w.Error(absl::PermissionDeniedError(
-          "operation is not permitted on predefined " + name + " network "));
+      return w.Error(absl::PermissionDeniedError("operation is not permitted on predefined " +
+                                                 name + " network "));
     }
     w.Error(absl::UnimplementedError(kUserNetworksUnsupported));
   });
@@ -81,8 +81,8 @@ void AddNetworkRoutes(http::Router& router, const network::PredefinedNetworks& n
   router.Add("DELETE", "/networks/{id}", [&](Request& r, ResponseWriter& w) {
     absl::StatusOr<NetworkRecord> n = networks.Find(r.Param("id"));
     if (!n.ok()) return w.Error(n.status());
-    w.Error(absl::PermissionDeniedError(n->name +
-                                        " is a pre-defined network and cannot be removed"));
+    w.Error(
+        absl::PermissionDeniedError(n->name + " is a pre-defined network and cannot be removed"));
   });
 
   router.Add("POST", "/networks/prune", [&](Request& r, ResponseWriter& w) {

@@ -52,17 +52,15 @@ absl::StatusOr<ContainerLayer> DiffContainerLayer(ContainerdClient& containerd,
   }
   *diff.mutable_right() = upper.mounts();
   ctrpb::DiffResponse written;
-  BERTH_RETURN_IF_ERROR(
-      CallStatus(containerd.diff().Diff(containerd.Ctx(std::chrono::minutes(30), lease).get(),
-                                        diff, &written),
-                 fmt::format("snapshot {}: diff", snapshot_key)));
+  BERTH_RETURN_IF_ERROR(CallStatus(
+      containerd.diff().Diff(containerd.Ctx(std::chrono::minutes(30), lease).get(), diff, &written),
+      fmt::format("snapshot {}: diff", snapshot_key)));
 
   ctrpb::InfoRequest info;
   info.set_digest(written.diff().digest());
   ctrpb::InfoResponse about;
-  BERTH_RETURN_IF_ERROR(
-      CallStatus(containerd.content().Info(containerd.Ctx().get(), info, &about),
-                 fmt::format("layer {}: info", written.diff().digest())));
+  BERTH_RETURN_IF_ERROR(CallStatus(containerd.content().Info(containerd.Ctx().get(), info, &about),
+                                   fmt::format("layer {}: info", written.diff().digest())));
   auto label = about.info().labels().find(kUncompressedLabel);
   if (label == about.info().labels().end()) {
     return absl::InternalError(

@@ -33,7 +33,8 @@ absl::StatusOr<std::vector<std::string>> ContainerManager::Update(const std::str
     before = c.host_config;
     after = c.host_config;
     if (absl::Status s = ApplyContainerUpdate(update, after); !s.ok()) {
-      return absl::Status(s.code(), fmt::format("Cannot update container {}: {}", id, ToStd(s.message())));
+      return absl::Status(s.code(),
+                          fmt::format("Cannot update container {}: {}", id, ToStd(s.message())));
     }
     entry->c.host_config = after;
     Persist(entry);
@@ -56,8 +57,8 @@ absl::StatusOr<std::vector<std::string>> ContainerManager::Update(const std::str
         entry->c.host_config = before;
         Persist(entry);
       }
-      return absl::Status(applied.code(),
-                          fmt::format("Cannot update container {}: {}", id, ToStd(applied.message())));
+      return absl::Status(applied.code(), fmt::format("Cannot update container {}: {}", id,
+                                                      ToStd(applied.message())));
     }
   }
   Emit("update", entry);

@@ -22,9 +22,7 @@ int64_t Int(const json& hc, const char* key) {
   return it != hc.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
-absl::Status Conflict(const char* message) {
-  return absl::InvalidArgumentError(message);
-}
+absl::Status Conflict(const char* message) { return absl::InvalidArgumentError(message); }
 
 // moby container.UpdateContainer: NanoCpus replaces CpuPeriod/CpuQuota, so
 // one set blocks updating the other.
@@ -65,18 +63,18 @@ absl::StatusOr<ContainerUpdate> ParseContainerUpdate(const nlohmann::json& body)
     const char* key;
     int64_t* out;
   };
-  for (const IntField& f : std::initializer_list<IntField>{
-           {"Memory", &u.memory},
-           {"MemorySwap", &u.memory_swap},
-           {"MemoryReservation", &u.memory_reservation},
-           {"KernelMemory", &u.kernel_memory},
-           {"CpuShares", &u.cpu_shares},
-           {"CpuPeriod", &u.cpu_period},
-           {"CpuQuota", &u.cpu_quota},
-           {"NanoCpus", &u.nano_cpus},
-           {"CpuRealtimePeriod", &u.cpu_realtime_period},
-           {"CpuRealtimeRuntime", &u.cpu_realtime_runtime},
-           {"BlkioWeight", &u.blkio_weight}}) {
+  for (const IntField& f :
+       std::initializer_list<IntField>{{"Memory", &u.memory},
+                                       {"MemorySwap", &u.memory_swap},
+                                       {"MemoryReservation", &u.memory_reservation},
+                                       {"KernelMemory", &u.kernel_memory},
+                                       {"CpuShares", &u.cpu_shares},
+                                       {"CpuPeriod", &u.cpu_period},
+                                       {"CpuQuota", &u.cpu_quota},
+                                       {"NanoCpus", &u.nano_cpus},
+                                       {"CpuRealtimePeriod", &u.cpu_realtime_period},
+                                       {"CpuRealtimeRuntime", &u.cpu_realtime_runtime},
+                                       {"BlkioWeight", &u.blkio_weight}}) {
     BERTH_ASSIGN_OR_RETURN(*f.out, GetInt(body, f.key, kPath));
   }
   BERTH_ASSIGN_OR_RETURN(u.cpuset_cpus, GetString(body, "CpusetCpus", kPath));

@@ -30,7 +30,7 @@ struct ContainerUpdate {
   std::string cpuset_cpus;
   std::string cpuset_mems;
   int64_t blkio_weight = 0;
-  std::optional<int64_t> pids_limit;  // <= 0: unlimited
+  std::optional<int64_t> pids_limit;             // <= 0: unlimited
   std::optional<nlohmann::json> restart_policy;  // {"Name", "MaximumRetryCount"}
 };
 

@@ -12,9 +12,8 @@ using Json = nlohmann::json;
 // The container.Config fields an image config keeps (moby's
 // containerConfigToOciImageConfig, plus docker's Healthcheck/OnBuild/Shell).
 constexpr const char* kImageConfigFields[] = {
-    "User",       "ExposedPorts", "Env",    "Entrypoint", "Cmd",         "Volumes",
-    "WorkingDir", "Labels",       "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild",
-    "Shell"};
+    "User",   "ExposedPorts", "Env",         "Entrypoint",  "Cmd",     "Volumes", "WorkingDir",
+    "Labels", "StopSignal",   "ArgsEscaped", "Healthcheck", "OnBuild", "Shell"};
 
 bool Empty(const Json& j, const char* key) {
   auto it = j.find(key);

@@ -14,22 +14,22 @@ nlohmann::json NetworkJson(const NetworkRecord& network,
   }
   nlohmann::json options = nlohmann::json::object();
   if (network.name == "bridge") options["com.docker.network.bridge.default_bridge"] = "true";
-  return {{"Name", network.name},
-          {"Id", network.id},
-          {"Created", network.created},
-          {"Scope", "local"},
-          {"Driver", network.driver},
-          {"EnableIPv6", false},
-          {"IPAM",
-           {{"Driver", "default"}, {"Options", nullptr}, {"Config", nlohmann::json::array()}}},
-          {"Internal", false},
-          {"Attachable", false},
-          {"Ingress", false},
-          {"ConfigFrom", {{"Network", ""}}},
-          {"ConfigOnly", false},
-          {"Containers", endpoints},
-          {"Options", options},
-          {"Labels", nlohmann::json::object()}};
+  return {
+      {"Name", network.name},
+      {"Id", network.id},
+      {"Created", network.created},
+      {"Scope", "local"},
+      {"Driver", network.driver},
+      {"EnableIPv6", false},
+      {"IPAM", {{"Driver", "default"}, {"Options", nullptr}, {"Config", nlohmann::json::array()}}},
+      {"Internal", false},
+      {"Attachable", false},
+      {"Ingress", false},
+      {"ConfigFrom", {{"Network", ""}}},
+      {"ConfigOnly", false},
+      {"Containers", endpoints},
+      {"Options", options},
+      {"Labels", nlohmann::json::object()}};
 }
 
 }  // namespace berth::engined::network

@@ -1,8 +1,7 @@
 #include "engined/network/predefined_networks.h"
 
-#include <sys/random.h>
-
 #include <fmt/format.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

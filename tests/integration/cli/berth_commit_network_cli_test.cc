@@ -17,18 +17,18 @@ TEST_CASE("berth commit, run the image, and its history", "[cli][berthd][commit]
   REQUIRE(f.Berth({"run", "--network", "none", "--name", "src", "busybox", "sh", "-c",
                    "echo via-berth > /note"})
               .status.code == 0);
-  SpawnResult committed = f.Berth({"commit", "-a", "me", "-m", "a note", "-c",
-                                   "CMD [\"cat\", \"/note\"]", "-c", "ENV NOTE=1", "src",
-                                   "noted:v2"});
+  SpawnResult committed =
+      f.Berth({"commit", "-a", "me", "-m", "a note", "-c", "CMD [\"cat\", \"/note\"]", "-c",
+               "ENV NOTE=1", "src", "noted:v2"});
   INFO(committed.err);
   REQUIRE(committed.status.code == 0);
   CHECK(committed.out.rfind("sha256:", 0) == 0);
   CHECK(committed.out.size() == 7 + 64 + 1);
   SpawnResult ran = f.Berth({"run", "--rm", "--network", "none", "noted:v2"});
   CHECK(ran.out == "via-berth\n");
-  CHECK(f.Berth({"inspect", "--format", "{{.Author}} {{.Comment}} {{json .Config.Env}}",
-                 "noted:v2"})
-            .out.rfind("me a note [", 0) == 0);
+  CHECK(
+      f.Berth({"inspect", "--format", "{{.Author}} {{.Comment}} {{json .Config.Env}}", "noted:v2"})
+          .out.rfind("me a note [", 0) == 0);
   SpawnResult history = f.Berth({"history", "--format", "{{.CreatedBy}}", "noted:v2"});
   CHECK(history.out.rfind("sh -c echo via-berth > /note\n", 0) == 0);
   // Untagged, not paused, under `berth container`.

@@ -46,10 +46,11 @@ std::string CgroupValue(BerthdFixture& f, const std::string& ref, const std::str
 TEST_CASE("berthd: commit makes an image with the container's layer, config and history",
           "[berthd][commit]") {
   BerthdFixture f;
-  std::string id = f.Run({{"Image", "busybox"},
-                          {"Cmd", {"sh", "-c", "echo kept > /committed; echo ready; exec sleep 300"}},
-                          {"Env", {"FROM_RUN=1"}}},
-                         "source");
+  std::string id =
+      f.Run({{"Image", "busybox"},
+             {"Cmd", {"sh", "-c", "echo kept > /committed; echo ready; exec sleep 300"}},
+             {"Env", {"FROM_RUN=1"}}},
+            "source");
   // The file is there once the container says so.
   for (int i = 0; i < 100; ++i) {
     std::string out, err;
@@ -99,8 +100,8 @@ TEST_CASE("berthd: commit makes an image with the container's layer, config and 
   (void)child;
 
   // Untagged commits, with a body config overriding the container's.
-  HttpResult untagged = f.Post("/commit?container=source&pause=0",
-                               nlohmann::json{{"Cmd", {"cat", "/committed"}}});
+  HttpResult untagged =
+      f.Post("/commit?container=source&pause=0", nlohmann::json{{"Cmd", {"cat", "/committed"}}});
   REQUIRE(untagged.status == 201);
   HttpResult dangling = f.Get("/images/" + untagged.Json()["Id"].get<std::string>() + "/json");
   REQUIRE(dangling.status == 200);
@@ -123,8 +124,8 @@ TEST_CASE("docker CLI: commit --change, run the image, history shows the layer",
   SpawnResult made =
       f.Docker({"run", "--name", "maker", "busybox", "sh", "-c", "echo from-commit > /hello"});
   REQUIRE(made.status.code == 0);
-  SpawnResult committed = f.Docker({"commit", "-c", "CMD [\"cat\", \"/hello\"]", "-m", "with hello",
-                                    "maker", "hello:cli"});
+  SpawnResult committed = f.Docker(
+      {"commit", "-c", "CMD [\"cat\", \"/hello\"]", "-m", "with hello", "maker", "hello:cli"});
   INFO(committed.err);
   REQUIRE(committed.status.code == 0);
   CHECK(committed.out.rfind("sha256:", 0) == 0);
@@ -143,17 +144,16 @@ TEST_CASE("berthd: update changes a running container's cgroup limits and its Ho
           "[berthd][update]") {
   BerthdFixture f;
   f.Run({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}}, "limited");
-  HttpResult updated = f.Post("/containers/limited/update",
-                              nlohmann::json{{"Memory", 64 << 20},
-                                             {"MemorySwap", 128 << 20},
-                                             {"CpuShares", 512},
-                                             {"PidsLimit", 42},
-                                             {"KernelMemory", 8 << 20}});
+  HttpResult updated =
+      f.Post("/containers/limited/update", nlohmann::json{{"Memory", 64 << 20},
+                                                          {"MemorySwap", 128 << 20},
+                                                          {"CpuShares", 512},
+                                                          {"PidsLimit", 42},
+                                                          {"KernelMemory", 8 << 20}});
   INFO(updated.body);
   REQUIRE(updated.status == 200);
   REQUIRE(updated.Json()["Warnings"].size() == 1);
-  CHECK(CgroupValue(f, "limited", "memory", "memory.limit_in_bytes") ==
-        std::to_string(64 << 20));
+  CHECK(CgroupValue(f, "limited", "memory", "memory.limit_in_bytes") == std::to_string(64 << 20));
   CHECK(CgroupValue(f, "limited", "memory", "memory.memsw.limit_in_bytes") ==
         std::to_string(128 << 20));
   CHECK(CgroupValue(f, "limited", "cpu", "cpu.shares") == "512");
@@ -181,19 +181,19 @@ TEST_CASE("berthd: update changes a running container's cgroup limits and its Ho
   CHECK(f.Post("/containers/nosuch/update", nlohmann::json::object()).status == 404);
 
   // A restart policy is recorded, except with --rm.
-  REQUIRE(f.Post("/containers/limited/update",
-                 nlohmann::json{{"RestartPolicy", {{"Name", "on-failure"},
-                                                   {"MaximumRetryCount", 3}}}})
-              .status == 200);
+  REQUIRE(
+      f.Post("/containers/limited/update",
+             nlohmann::json{{"RestartPolicy", {{"Name", "on-failure"}, {"MaximumRetryCount", 3}}}})
+          .status == 200);
   CHECK(f.Inspect("limited")["HostConfig"]["RestartPolicy"]["Name"] == "on-failure");
-  HttpResult created = f.Post("/containers/create?name=gone",
-                              nlohmann::json{{"Image", "busybox"},
-                                             {"Cmd", {"true"}},
-                                             {"HostConfig", {{"AutoRemove", true}}}});
+  HttpResult created =
+      f.Post("/containers/create?name=gone",
+             nlohmann::json{
+                 {"Image", "busybox"}, {"Cmd", {"true"}}, {"HostConfig", {{"AutoRemove", true}}}});
   REQUIRE(created.status == 201);
   std::string gone_id = created.Json()["Id"];
-  HttpResult rm_conflict = f.Post("/containers/gone/update",
-                                  nlohmann::json{{"RestartPolicy", {{"Name", "always"}}}});
+  HttpResult rm_conflict =
+      f.Post("/containers/gone/update", nlohmann::json{{"RestartPolicy", {{"Name", "always"}}}});
   CHECK(rm_conflict.status == 400);
   CHECK(rm_conflict.Json()["message"] ==
         "Cannot update container " + gone_id +
@@ -204,25 +204,22 @@ TEST_CASE("berthd: update changes a running container's cgroup limits and its Ho
   REQUIRE(f.Post("/containers/limited/update", nlohmann::json{{"CpuShares", 256}}).status == 200);
   REQUIRE(f.Post("/containers/limited/start").status == 204);
   CHECK(CgroupValue(f, "limited", "cpu", "cpu.shares") == "256");
-  CHECK(CgroupValue(f, "limited", "memory", "memory.limit_in_bytes") ==
-        std::to_string(64 << 20));
+  CHECK(CgroupValue(f, "limited", "memory", "memory.limit_in_bytes") == std::to_string(64 << 20));
 }
 
 TEST_CASE("docker CLI: update with size flags, and its errors", "[berthd][update][docker-cli]") {
   RequireDockerCli();
   BerthdFixture f;
   REQUIRE(f.Docker({"run", "-d", "--name", "box", "busybox", "sleep", "300"}).status.code == 0);
-  SpawnResult updated =
-      f.Docker({"update", "--memory", "96m", "--memory-swap", "192m", "--cpu-shares", "300",
-                "--pids-limit", "77", "box"});
+  SpawnResult updated = f.Docker({"update", "--memory", "96m", "--memory-swap", "192m",
+                                  "--cpu-shares", "300", "--pids-limit", "77", "box"});
   INFO(updated.err);
   CHECK(updated.status.code == 0);
   CHECK(updated.out == "box\n");
   CHECK(CgroupValue(f, "box", "memory", "memory.limit_in_bytes") == std::to_string(96 << 20));
   CHECK(CgroupValue(f, "box", "cpu", "cpu.shares") == "300");
   CHECK(CgroupValue(f, "box", "pids", "pids.max") == "77");
-  CHECK(f.Docker({"inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}",
-                  "box"})
+  CHECK(f.Docker({"inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}", "box"})
             .out == std::to_string(96 << 20) + " 77\n");
   SpawnResult bad = f.Docker({"update", "--memory", "96m", "--memory-swap", "64m", "box"});
   CHECK(bad.status.code == 1);
@@ -251,10 +248,9 @@ TEST_CASE("berthd: the predefined networks, their filters and docker's refusals"
                        {"bridge", "bridge"}, {"host", "host"}, {"none", "null"}});
 
   f.Run({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}}, "onbridge");
-  f.Run({{"Image", "busybox"},
-         {"Cmd", {"sleep", "300"}},
-         {"HostConfig", {{"NetworkMode", "host"}}}},
-        "onhost");
+  f.Run(
+      {{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}, {"HostConfig", {{"NetworkMode", "host"}}}},
+      "onhost");
   nlohmann::json bridge = f.Get("/networks/bridge").Json();
   REQUIRE(bridge["Containers"].size() == 1);
   CHECK(bridge["Containers"].begin().value()["Name"] == "onbridge");
@@ -281,10 +277,8 @@ TEST_CASE("berthd: the predefined networks, their filters and docker's refusals"
         std::vector<std::string>{"host", "none"});
   CHECK(names("%7B%22type%22%3A%7B%22custom%22%3Atrue%7D%7D").empty());
   CHECK(names("%7B%22type%22%3A%7B%22builtin%22%3Atrue%7D%7D").size() == 3);
-  CHECK(names("%7B%22type%22%3A%7B%22x%22%3Atrue%7D%7D") ==
-        std::vector<std::string>{"status 400"});
-  CHECK(names("%7B%22frob%22%3A%7B%22x%22%3Atrue%7D%7D") ==
-        std::vector<std::string>{"status 400"});
+  CHECK(names("%7B%22type%22%3A%7B%22x%22%3Atrue%7D%7D") == std::vector<std::string>{"status 400"});
+  CHECK(names("%7B%22frob%22%3A%7B%22x%22%3Atrue%7D%7D") == std::vector<std::string>{"status 400"});
 
   HttpResult rm = f.Request("DELETE", "/networks/bridge");
   CHECK(rm.status == 403);
@@ -333,8 +327,8 @@ TEST_CASE("docker CLI: network ls, inspect, rm, create and port", "[berthd][netw
   CHECK(prune.out.empty());
 
   // No published ports: docker port prints nothing, or docker's error.
-  SpawnResult run = f.Docker({"run", "-d", "--name", "web", "-p", "8080:80", "--expose", "90",
-                              "busybox", "sleep", "300"});
+  SpawnResult run = f.Docker(
+      {"run", "-d", "--name", "web", "-p", "8080:80", "--expose", "90", "busybox", "sleep", "300"});
   REQUIRE(run.status.code == 0);
   CHECK(run.err.find("does not publish ports") != std::string::npos);
   SpawnResult all = f.Docker({"port", "web"});

@@ -72,9 +72,9 @@ TEST_CASE("update apply: conflicts with the HostConfig, and what changes",
   CHECK(hc == before);
   REQUIRE(ApplyContainerUpdate(Parse({{"RestartPolicy", {{"Name", "no"}}}}), hc).ok());
 
-  REQUIRE(ApplyContainerUpdate(Parse({{"Memory", 96 << 20}, {"CpuShares", 100}, {"PidsLimit", 9}}),
-                               hc)
-              .ok());
+  REQUIRE(
+      ApplyContainerUpdate(Parse({{"Memory", 96 << 20}, {"CpuShares", 100}, {"PidsLimit", 9}}), hc)
+          .ok());
   CHECK(hc["Memory"] == 96 << 20);
   // The swap limit docker would have recorded at create stays.
   CHECK(hc["MemorySwap"] == 128 << 20);
@@ -89,8 +89,7 @@ TEST_CASE("update apply: conflicts with the HostConfig, and what changes",
 
 TEST_CASE("update resources: every limit, and unlimited pids spelled out",
           "[unit][engined][update]") {
-  json hc = {{"Memory", 64 << 20}, {"MemorySwap", 128 << 20}, {"CpuShares", 256},
-             {"PidsLimit", 0}};
+  json hc = {{"Memory", 64 << 20}, {"MemorySwap", 128 << 20}, {"CpuShares", 256}, {"PidsLimit", 0}};
   absl::StatusOr<json> r = UpdatedTaskResources(hc, Parse({{"PidsLimit", -1}}));
   REQUIRE(r.ok());
   CHECK((*r)["memory"]["limit"] == 64 << 20);
