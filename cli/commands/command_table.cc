@@ -63,6 +63,7 @@ void BuildCommandLine(CLI::App& app, Cli& cli, const std::vector<std::string>& a
   AddContainerCommands(app, cli);
   AddImageCommands(app, cli);
   AddVolumeCommands(app, cli);
+  AddNetworkCommands(app, cli);
   AddSystemCommands(app, cli);
   AddContextCommands(app, cli);
   AddRegistryCommands(app, cli);

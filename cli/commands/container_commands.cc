@@ -36,6 +36,9 @@ void AddContainerCommands(CLI::App& root, Cli& cli) {
     AddCpCommand(*parent, cli);
     AddExportCommand(*parent, cli);
     AddDiffCommand(*parent, cli);
+    AddCommitCommand(*parent, cli);
+    AddUpdateCommand(*parent, cli);
+    AddPortCommand(*parent, cli);
   }
 }
 

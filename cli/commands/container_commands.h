@@ -21,6 +21,9 @@ CLI::App* AddWaitCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddLogsCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddTopCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddContainerPruneCommand(CLI::App& parent, Cli& cli);
+CLI::App* AddCommitCommand(CLI::App& parent, Cli& cli);
+CLI::App* AddUpdateCommand(CLI::App& parent, Cli& cli);
+CLI::App* AddPortCommand(CLI::App& parent, Cli& cli);
 // Interactive ones (run, create, start, attach, exec): container_run.cc etc.
 CLI::App* AddCreateCommand(CLI::App& parent, Cli& cli);
 CLI::App* AddRunCommand(CLI::App& parent, Cli& cli);

@@ -11,6 +11,7 @@ namespace berth::cli {
 void AddContainerCommands(CLI::App& root, Cli& cli);
 void AddImageCommands(CLI::App& root, Cli& cli);
 void AddVolumeCommands(CLI::App& root, Cli& cli);
+void AddNetworkCommands(CLI::App& root, Cli& cli);
 void AddSystemCommands(CLI::App& root, Cli& cli);
 void AddContextCommands(CLI::App& root, Cli& cli);
 void AddRegistryCommands(CLI::App& root, Cli& cli);  // login, logout

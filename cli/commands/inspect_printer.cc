@@ -19,6 +19,8 @@ absl::Status PrintInspected(Cli& cli, const std::vector<std::string>& raw_object
     return absl::OkStatus();
   }
   BERTH_ASSIGN_OR_RETURN(output::Template tmpl, output::Template::Parse(format));
+  // docker's TemplateInspector writes an empty line when nothing was found.
+  if (raw_objects.empty()) std::fputs("\n", cli.out());
   for (const std::string& raw : raw_objects) {
     BERTH_ASSIGN_OR_RETURN(std::string line,
                            tmpl.Execute(nlohmann::json::parse(raw, nullptr, false)));

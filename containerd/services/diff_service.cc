@@ -6,6 +6,8 @@
 #include "common/status.h"
 #include "containerd/core/differ/applier.h"
 #include "containerd/core/differ/comparer.h"
+#include "containerd/core/leases/lease_tracker.h"
+#include "containerd/services/request_lease.h"
 #include "containerd/services/request_namespace.h"
 
 namespace berth::containerd::services {
@@ -62,13 +64,21 @@ grpc::Status DiffService::Diff(grpc::ServerContext* context, const pb::DiffReque
                                pb::DiffResponse* response) {
   absl::StatusOr<std::string> ns = RequestNamespace(*context);
   if (!ns.ok()) return ToGrpc(ns.status());
+  absl::StatusOr<std::string> lease = RequestLease(*context);
+  if (!lease.ok()) return ToGrpc(lease.status());
+  // Under a lease the new layer is held from before it exists, so the
+  // collector cannot take it before the client references it (an image).
+  leases::LeaseTracker held(store_, *ns, *lease);
+  std::unique_ptr<content::Store> leased;
+  if (!lease->empty()) leased = content_->WithHooks(held.ContentHooks());
   differ::DiffOptions options;
   options.media_type = request->media_type();
   options.ref = request->ref();
   options.labels = {request->labels().begin(), request->labels().end()};
   options.mount_root = mount_root_;
-  absl::StatusOr<images::Descriptor> written = differ::Compare(
-      *content_, store_, *ns, FromProto(request->left()), FromProto(request->right()), options);
+  absl::StatusOr<images::Descriptor> written =
+      differ::Compare(leased ? *leased : *content_, store_, *ns, FromProto(request->left()),
+                      FromProto(request->right()), options);
   if (!written.ok()) return ToGrpc(WithContext(written.status(), "diff"));
   ToProto(*written, response->mutable_diff());
   return grpc::Status::OK;

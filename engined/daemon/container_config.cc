@@ -23,6 +23,18 @@ constexpr char kBridgeWarning[] =
     "berthd has no bridge networking yet: the container gets a network namespace with loopback "
     "only (use --network host or none to choose explicitly)";
 
+constexpr char kPublishWarning[] =
+    "berthd does not publish ports yet: -p/--publish and -P are recorded but no host port is "
+    "bound";
+
+// Whether the request asks for host ports (-p, -P).
+bool PublishesPorts(const nlohmann::json& host_config) {
+  auto bindings = host_config.find("PortBindings");
+  auto all = host_config.find("PublishAllPorts");
+  return (bindings != host_config.end() && bindings->is_object() && !bindings->empty()) ||
+         (all != host_config.end() && all->is_boolean() && all->get<bool>());
+}
+
 std::string NetworkMode(const nlohmann::json& host_config) {
   auto it = host_config.find("NetworkMode");
   return it != host_config.end() && it->is_string() ? it->get<std::string>() : "";
@@ -58,6 +70,7 @@ absl::StatusOr<NewContainerConfig> PrepareContainerConfig(const nlohmann::json& 
   } else if (mode != "host" && mode != "none") {
     return NotFoundf("network {} not found", mode);
   }
+  if (PublishesPorts(host_config)) out.warnings.push_back(kPublishWarning);
   BERTH_RETURN_IF_ERROR(spec::ValidateHostConfig(host_config, config));
   BERTH_ASSIGN_OR_RETURN(config, spec::MergeImageConfig(config, image.config));
   if (!config.contains("Hostname") || !config["Hostname"].is_string() ||

@@ -67,6 +67,24 @@ std::string ContainerStatusText(const ContainerState& st, int64_t now) {
   return "";
 }
 
+// NetworkSettings.Ports: on the bridge, each exposed or requested port
+// with no host binding (null), since berthd publishes none yet; docker
+// fills it the same way for unpublished ports. Other modes have none.
+nlohmann::json InspectPorts(const Container& c, const std::string& mode) {
+  nlohmann::json ports = nlohmann::json::object();
+  if (mode != "bridge") return ports;
+  for (const nlohmann::json* group :
+       {&c.config, &c.host_config}) {
+    const char* key = group == &c.config ? "ExposedPorts" : "PortBindings";
+    auto it = group->find(key);
+    if (it == group->end() || !it->is_object()) continue;
+    for (const auto& [port, unused] : it->items()) {
+      ports[port.find('/') == std::string::npos ? port + "/tcp" : port] = nullptr;
+    }
+  }
+  return ports;
+}
+
 nlohmann::json ContainerInspectJson(const Container& c, const std::vector<std::string>& exec_ids) {
   std::vector<std::string> cmd = CommandLine(c.config);
   const ContainerState& s = c.state;
@@ -112,7 +130,7 @@ nlohmann::json ContainerInspectJson(const Container& c, const std::vector<std::s
         {"HairpinMode", false},
         {"LinkLocalIPv6Address", ""},
         {"LinkLocalIPv6PrefixLen", 0},
-        {"Ports", nlohmann::json::object()},
+        {"Ports", InspectPorts(c, mode)},
         {"SandboxKey", ""},
         {"SecondaryIPAddresses", nullptr},
         {"SecondaryIPv6Addresses", nullptr},

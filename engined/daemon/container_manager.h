@@ -92,6 +92,14 @@ class ContainerManager {
   absl::Status Unpause(const std::string& ref);
   absl::Status Remove(const std::string& ref, bool force, bool remove_volumes);
   absl::Status Rename(const std::string& ref, const std::string& new_name);
+  // POST /containers/{id}/update (container_update.cc): new resource limits
+  // and restart policy, recorded and applied to a running task; docker's
+  // warnings.
+  absl::StatusOr<std::vector<std::string>> Update(const std::string& ref,
+                                                  const nlohmann::json& body);
+  // A container event from outside this class ("commit").
+  void EmitEvent(const std::string& action, const std::string& ref,
+                 std::map<std::string, std::string> extra = {});
   absl::Status Resize(const std::string& ref, const std::string& exec_id, int height, int width);
   // Blocks until `condition` holds or `cancelled()` turns true (checked
   // about every 200 ms; the HTTP layer passes its client-gone check).

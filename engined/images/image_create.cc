@@ -39,16 +39,23 @@ absl::StatusOr<std::string> ImageService::CreateImageFromLayer(const NewImageOpt
     history = config.value("history", nlohmann::json::array());
     config.erase("container_config");
   }
-  if (options.config.is_object()) {
+  if (options.replace_config) {
+    run_config = options.config.is_object() ? options.config : nlohmann::json::object();
+  } else if (options.config.is_object()) {
     for (const auto& [k, v] : options.config.items()) {
       if (!v.is_null()) run_config[k] = v;
     }
   }
   BERTH_RETURN_IF_ERROR(ApplyChanges(options.changes, run_config));
+  // As moby's commit: no author given keeps the parent's.
+  std::string author = options.author;
+  if (author.empty() && config.contains("author") && config["author"].is_string()) {
+    author = config["author"].get<std::string>();
+  }
   std::string now = NowRfc3339Nano();
   nlohmann::json entry = {{"created", now}, {"created_by", options.created_by}};
   if (!options.comment.empty()) entry["comment"] = options.comment;
-  if (!options.author.empty()) entry["author"] = options.author;
+  if (!author.empty()) entry["author"] = author;
   if (options.layer) {
     manifest_layers.push_back({{"mediaType", options.layer->blob.media_type()},
                                {"digest", options.layer->blob.digest()},
@@ -63,7 +70,7 @@ absl::StatusOr<std::string> ImageService::CreateImageFromLayer(const NewImageOpt
   config["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
   config["history"] = history;
   if (!options.comment.empty()) config["comment"] = options.comment;
-  if (!options.author.empty()) config["author"] = options.author;
+  if (!author.empty()) config["author"] = author;
   if (!options.container.empty()) config["container"] = options.container;
 
   BERTH_ASSIGN_OR_RETURN(ScopedLease lease, ScopedLease::Create(client_, "create-image"));

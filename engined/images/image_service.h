@@ -74,7 +74,8 @@ struct NewLayer {
 struct NewImageOptions {
   std::string parent;                // image ref/ID whose layers and config come first; or empty
   std::optional<NewLayer> layer;     // the layer on top (none: the parent's layers only)
-  nlohmann::json config;             // docker Config fields overriding the parent's (commit body)
+  nlohmann::json config;             // docker Config fields overriding the parent's
+  bool replace_config = false;       // `config` is the whole new config (commit), not overrides
   std::vector<std::string> changes;  // Dockerfile instructions (CMD, ENV, ...)
   std::string comment;
   std::string author;

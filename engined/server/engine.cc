@@ -8,7 +8,10 @@
 #include "common/logger.h"
 #include "common/status.h"
 #include "engined/api/auth_route.h"
+#include "engined/api/commit.h"
 #include "engined/api/container_archive_routes.h"
+#include "engined/api/container_update_route.h"
+#include "engined/api/network_routes.h"
 #include "engined/api/container_routes.h"
 #include "engined/api/event_bus.h"
 #include "engined/api/system_routes.h"
@@ -19,6 +22,7 @@
 #include "engined/http/http.h"
 #include "engined/images/image_routes.h"
 #include "engined/images/image_service.h"
+#include "engined/network/predefined_networks.h"
 #include "engined/volumes/volume_json.h"
 #include "engined/volumes/volume_routes.h"
 #include "engined/volumes/volume_store.h"
@@ -114,6 +118,7 @@ struct Engine::Parts {
   std::unique_ptr<images::ImageService> images;
   std::unique_ptr<ImagesForContainers> image_backend;
   std::unique_ptr<volumes::VolumeStore> volumes;
+  std::unique_ptr<network::PredefinedNetworks> networks;
   std::unique_ptr<ContainerStore> store;
   std::unique_ptr<ContainerManager> containers;
   std::unique_ptr<ExecManager> execs;
@@ -174,6 +179,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
   p->images = std::make_unique<images::ImageService>(*p->containerd);
   p->image_backend = std::make_unique<ImagesForContainers>(*p->images);
   BERTH_ASSIGN_OR_RETURN(p->volumes, volumes::VolumeStore::Open(config.data_root));
+  BERTH_ASSIGN_OR_RETURN(network::PredefinedNetworks networks,
+                         network::PredefinedNetworks::Open(config.data_root));
+  p->networks = std::make_unique<network::PredefinedNetworks>(std::move(networks));
   p->store = std::make_unique<ContainerStore>(JoinPath(config.data_root, "containers"));
   ManagerOptions options;
   options.data_root = config.data_root;
@@ -234,6 +242,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
   api::AddContainerStatsRoutes(p->router, *p->containers);
   api::AddContainerArchiveRoutes(p->router, *p->containers);
   images::AddImageRoutes(p->router, *p->images);
+  api::AddCommitRoute(p->router, *p->containers, *p->images);
+  api::AddContainerUpdateRoute(p->router, *p->containers);
+  api::AddNetworkRoutes(p->router, *p->networks, *p->containers);
   volumes::AddVolumeRoutes(p->router, *p->volumes);
 
   http::ServerOptions server_options;
