@@ -11,6 +11,7 @@
 #include "cli/commands/command.h"
 #include "cli/commands/image_commands.h"
 #include "cli/commands/image_util.h"
+#include "cli/commands/stream_output.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 
@@ -22,24 +23,6 @@ struct SaveOptions {
   std::string output;
   std::string platform;
 };
-
-absl::Status WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoErrorf(errno, "write");
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Copy(client::BodyStream& stream, int fd) {
-  for (;;) {
-    BERTH_ASSIGN_OR_RETURN(std::string piece, stream.Read());
-    if (piece.empty()) return absl::OkStatus();
-    BERTH_RETURN_IF_ERROR(WriteAll(fd, piece));
-  }
-}
 
 absl::Status RunSave(SaveOptions& o, Cli& cli) {
   if (o.output.empty() && cli.out_is_terminal()) {
@@ -57,24 +40,9 @@ absl::Status RunSave(SaveOptions& o, Cli& cli) {
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<client::BodyStream> stream, api->Stream(r));
   if (o.output.empty()) {
     std::fflush(cli.out());
-    return Copy(*stream, STDOUT_FILENO);
+    return CopyStream(*stream, STDOUT_FILENO);
   }
-  // A temp file beside the target, renamed over it once complete.
-  size_t slash = o.output.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : o.output.substr(0, slash + 1);
-  std::string base = slash == std::string::npos ? o.output : o.output.substr(slash + 1);
-  std::string tmp = dir + (dir.ends_with("/") ? "" : "/") + "." + base + ".XXXXXX";
-  UniqueFd fd(mkostemp(tmp.data(), O_CLOEXEC));
-  if (!fd.ok()) return ErrnoErrorf(errno, "failed to save image: create {}", tmp);
-  absl::Cleanup remove_tmp = [&tmp] { unlink(tmp.c_str()); };
-  if (fchmod(fd.get(), 0600) != 0) return ErrnoErrorf(errno, "chmod {}", tmp);
-  BERTH_RETURN_IF_ERROR(Copy(*stream, fd.get()));
-  if (fsync(fd.get()) != 0) return ErrnoErrorf(errno, "fsync {}", tmp);
-  if (rename(tmp.c_str(), o.output.c_str()) != 0) {
-    return ErrnoErrorf(errno, "failed to save image: rename {} to {}", tmp, o.output);
-  }
-  std::move(remove_tmp).Cancel();
-  return absl::OkStatus();
+  return CopyStreamToFile(*stream, o.output, "failed to save image");
 }
 
 int Save(SaveOptions& o, Cli& cli) {

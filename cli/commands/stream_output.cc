@@ -7,25 +7,16 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "common/status.h"
+#include "cli/term/stdcopy.h"
 #include "common/unique_fd.h"
 
 namespace berth::cli {
-
-absl::Status WriteAllFd(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoErrorf(errno, "write");
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status CopyStream(client::BodyStream& stream, int fd) {
   for (;;) {
     BERTH_ASSIGN_OR_RETURN(std::string piece, stream.Read());
     if (piece.empty()) return absl::OkStatus();
-    BERTH_RETURN_IF_ERROR(WriteAllFd(fd, piece));
+    BERTH_RETURN_IF_ERROR(term::WriteAllFd(fd, piece, "output"));
   }
 }
 

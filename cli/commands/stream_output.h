@@ -11,8 +11,6 @@
 
 namespace berth::cli {
 
-absl::Status WriteAllFd(int fd, std::string_view data);
-
 // The rest of `stream` to `fd`.
 absl::Status CopyStream(client::BodyStream& stream, int fd);
 
