@@ -57,7 +57,7 @@ absl::Status RemoveAllAt(int dir_fd, const std::string& name) {
   int fd = openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return ErrnoErrorf(errno, "open {}", name);
   UniqueFd sub(fd);
-  DIR* d = fdopendir(dup(sub.get()));
+  DIR* d = fdopendir(fcntl(sub.get(), F_DUPFD_CLOEXEC, 0));
   if (d == nullptr) return ErrnoErrorf(errno, "open {}", name);
   std::vector<std::string> children;
   while (dirent* e = readdir(d)) {
