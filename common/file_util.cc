@@ -87,9 +87,7 @@ absl::Status RemoveAllAt(int parent_fd, const std::string& name, const std::stri
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  return ReadFileAt(AT_FDCWD, path);
-}
+absl::StatusOr<std::string> ReadFile(const std::string& path) { return ReadFileAt(AT_FDCWD, path); }
 
 absl::StatusOr<std::string> ReadFileAt(int dir_fd, const std::string& path) {
   UniqueFd fd(::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -215,6 +213,14 @@ std::string CleanPath(std::string_view path) {
   }
   if (out.empty()) return ".";
   return out;
+}
+
+absl::Status SetNonBlocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    return ErrnoErrorf(errno, "set O_NONBLOCK on fd {}", fd);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace berth

@@ -42,6 +42,9 @@ absl::Status RemoveAll(const std::string& path);
 
 bool PathExists(const std::string& path);
 
+// Adds O_NONBLOCK to an open descriptor's status flags.
+absl::Status SetNonBlocking(int fd);
+
 // Joins with exactly one '/' between parts.
 std::string JoinPath(std::string_view a, std::string_view b);
 

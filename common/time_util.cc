@@ -1,11 +1,18 @@
 #include "common/time_util.h"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/status.h"
 
 namespace berth {
+namespace {
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
 
 std::string FormatRfc3339Nano(const struct timespec& ts) {
   struct tm tm;
@@ -76,6 +83,51 @@ absl::StatusOr<struct timespec> ParseRfc3339(const std::string& text) {
   ts.tv_sec = timegm(&tm) - offset;
   ts.tv_nsec = nanos;
   return ts;
+}
+
+absl::StatusOr<int64_t> ParseGoDuration(std::string_view text) {
+  auto bad = [&] { return InvalidArgumentf("time: invalid duration \"{}\"", text); };
+  std::string_view s = text;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") return 0;
+  if (s.empty()) return bad();
+  double total = 0;
+  while (!s.empty()) {
+    size_t n = 0;
+    while (n < s.size() && (IsAsciiDigit(s[n]) || s[n] == '.')) ++n;
+    if (n == 0 || s.substr(0, n) == ".") return bad();
+    double value = std::strtod(std::string(s.substr(0, n)).c_str(), nullptr);
+    s.remove_prefix(n);
+    size_t u = 0;
+    while (u < s.size() && !IsAsciiDigit(s[u]) && s[u] != '.') ++u;
+    std::string_view unit = s.substr(0, u);
+    s.remove_prefix(u);
+    double scale;
+    if (unit == "ns") {
+      scale = 1;
+    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
+      scale = 1e3;
+    } else if (unit == "ms") {
+      scale = 1e6;
+    } else if (unit == "s") {
+      scale = 1e9;
+    } else if (unit == "m") {
+      scale = 60e9;
+    } else if (unit == "h") {
+      scale = 3600e9;
+    } else if (unit.empty()) {
+      return InvalidArgumentf("time: missing unit in duration \"{}\"", text);
+    } else {
+      return InvalidArgumentf("time: unknown unit \"{}\" in duration \"{}\"", unit, text);
+    }
+    total += value * scale;
+  }
+  int64_t nanos = static_cast<int64_t>(std::llround(total));
+  return negative ? -nanos : nanos;
 }
 
 }  // namespace berth

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -17,6 +18,10 @@ std::string NowRfc3339Nano();
 
 // Parses RFC 3339 (with or without a fraction, 'Z' or a numeric offset).
 absl::StatusOr<struct timespec> ParseRfc3339(const std::string& text);
+
+// Go's time.ParseDuration ("1h30m", "1.5s", "300ms", "-2m") in nanoseconds;
+// InvalidArgument with Go's message otherwise ("10" lacks a unit).
+absl::StatusOr<int64_t> ParseGoDuration(std::string_view text);
 
 struct timespec RealtimeNow();
 int64_t MonotonicNanos();

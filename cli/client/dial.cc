@@ -13,6 +13,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "common/file_util.h"
 #include "common/status.h"
 #include "common/unique_fd.h"
 
@@ -248,10 +249,7 @@ absl::StatusOr<std::unique_ptr<Connection>> WrapTls(UniqueFd fd, const Endpoint&
   SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
            const_cast<char*>(e.host.c_str()));
   if (t.verify) SSL_set1_host(ssl.get(), e.host.c_str());
-  int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
-    return ErrnoErrorf(errno, "fcntl O_NONBLOCK");
-  }
+  BERTH_RETURN_IF_ERROR(SetNonBlocking(fd.get()));
   SSL_set_fd(ssl.get(), fd.get());
   auto conn = std::make_unique<TlsConnection>(std::move(fd), std::move(ctx), std::move(ssl));
   BERTH_RETURN_IF_ERROR(conn->Handshake());

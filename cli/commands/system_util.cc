@@ -9,6 +9,7 @@
 #include "cli/output/tabwriter.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "common/time_util.h"
 
 namespace berth::cli {
 namespace {
@@ -128,51 +129,6 @@ bool NaturalLess(std::string_view a, std::string_view b) {
     if (nz_a != nz_b) return nz_a < nz_b;
   }
   return a.size() < b.size();
-}
-
-absl::StatusOr<int64_t> ParseGoDuration(std::string_view text) {
-  auto bad = [&] { return InvalidArgumentf("time: invalid duration \"{}\"", text); };
-  std::string_view s = text;
-  bool negative = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return bad();
-  double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && (IsDigit(s[n]) || s[n] == '.')) ++n;
-    if (n == 0 || s.substr(0, n) == ".") return bad();
-    double value = std::strtod(std::string(s.substr(0, n)).c_str(), nullptr);
-    s.remove_prefix(n);
-    size_t u = 0;
-    while (u < s.size() && !IsDigit(s[u]) && s[u] != '.') ++u;
-    std::string_view unit = s.substr(0, u);
-    s.remove_prefix(u);
-    double scale;
-    if (unit == "ns") {
-      scale = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      scale = 1e3;
-    } else if (unit == "ms") {
-      scale = 1e6;
-    } else if (unit == "s") {
-      scale = 1e9;
-    } else if (unit == "m") {
-      scale = 60e9;
-    } else if (unit == "h") {
-      scale = 3600e9;
-    } else if (unit.empty()) {
-      return InvalidArgumentf("time: missing unit in duration \"{}\"", text);
-    } else {
-      return InvalidArgumentf("time: unknown unit \"{}\" in duration \"{}\"", unit, text);
-    }
-    total += value * scale;
-  }
-  int64_t nanos = static_cast<int64_t>(std::llround(total));
-  return negative ? -nanos : nanos;
 }
 
 absl::StatusOr<std::string> DockerTimestamp(std::string_view value, int64_t now_nanos) {

@@ -1,6 +1,6 @@
 // Pure helpers the system, volume, context and stats commands share, kept
-// apart from I/O so unit tests reach them: docker's natural sort, Go's
-// durations and docker's --since/--until timestamps, the event line, and
+// apart from I/O so unit tests reach them: docker's natural sort,
+// docker's --since/--until timestamps, the event line, and
 // Go's tabwriter as docker's version and top use it.
 #pragma once
 
@@ -17,9 +17,6 @@ namespace berth::cli {
 // fvbommel/sortorder.NaturalLess: digit runs compare as numbers
 // ("vol2" < "vol10"), digits sort before other characters.
 bool NaturalLess(std::string_view a, std::string_view b);
-
-// Go's time.ParseDuration ("1h30m", "1.5s", "300ms", "-2m") in nanoseconds.
-absl::StatusOr<int64_t> ParseGoDuration(std::string_view text);
 
 // docker's timetypes.GetTimestamp: what --since / --until send. A duration
 // counts back from `now_nanos` ("10m" -> unix seconds); RFC 3339 dates and

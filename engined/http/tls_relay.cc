@@ -1,6 +1,5 @@
 #include "engined/http/tls_relay.h"
 
-#include <fcntl.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file_util.h"
 #include "common/logger.h"
 #include "common/status.h"
 
@@ -18,14 +18,6 @@ namespace {
 
 // Bytes held per direction; a side that stops reading stops the other.
 constexpr size_t kWindow = 64 * 1024;
-
-absl::Status SetNonBlocking(int fd) {
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    return ErrnoErrorf(errno, "set O_NONBLOCK on fd {}", fd);
-  }
-  return absl::OkStatus();
-}
 
 // The poll events an SSL call that could not finish is waiting for; 0
 // when the session is over (close_notify is handled by the caller).

@@ -42,49 +42,6 @@ std::optional<int64_t> ParseUnixSeconds(std::string_view value) {
   return *sec * kNanosPerSecond + nanos;
 }
 
-// A Go duration ("1h30m", "1.5s", "250ms"); nullopt when not one.
-std::optional<int64_t> ParseGoDuration(std::string_view s) {
-  bool negative = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return std::nullopt;
-  if (s == "0") return 0;
-  long double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return std::nullopt;
-    long double number = 0;
-    if (std::sscanf(std::string(s.substr(0, i)).c_str(), "%Lf", &number) != 1) return std::nullopt;
-    s.remove_prefix(i);
-    size_t j = 0;
-    while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;
-    std::string_view unit = s.substr(0, j);
-    s.remove_prefix(j);
-    long double scale;
-    if (unit == "ns") {
-      scale = 1;
-    } else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs") {
-      scale = 1e3;
-    } else if (unit == "ms") {
-      scale = 1e6;
-    } else if (unit == "s") {
-      scale = 1e9;
-    } else if (unit == "m") {
-      scale = 60e9;
-    } else if (unit == "h") {
-      scale = 3600e9;
-    } else {
-      return std::nullopt;
-    }
-    total += number * scale;
-  }
-  int64_t nanos = static_cast<int64_t>(total);
-  return negative ? -nanos : nanos;
-}
-
 std::string FormatUtc(int64_t nanos, bool fixed) {
   int64_t sec = nanos / kNanosPerSecond;
   int64_t frac = nanos % kNanosPerSecond;
@@ -116,7 +73,7 @@ absl::StatusOr<int64_t> ParseDockerTime(std::string_view value, int64_t now_nano
     absl::StatusOr<struct timespec> ts = ParseRfc3339(std::string(value));
     if (ts.ok()) return static_cast<int64_t>(ts->tv_sec) * kNanosPerSecond + ts->tv_nsec;
   }
-  if (std::optional<int64_t> ago = ParseGoDuration(value)) return now_nanos - *ago;
+  if (absl::StatusOr<int64_t> ago = ParseGoDuration(value); ago.ok()) return now_nanos - *ago;
   return InvalidArgumentf(
       "invalid time value {:?}: want Unix seconds (with an optional fraction), RFC 3339, or a "
       "duration",

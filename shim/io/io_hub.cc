@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 
+#include "common/file_util.h"
 #include "common/logger.h"
 #include "common/status.h"
 
@@ -20,14 +21,6 @@ namespace berth::shim::io {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
-
-absl::Status SetNonBlocking(int fd) {
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-    return ErrnoErrorf(errno, "set fd {} non-blocking", fd);
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 

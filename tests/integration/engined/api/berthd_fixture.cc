@@ -86,7 +86,18 @@ BerthdFixture::BerthdFixture(std::vector<std::string> extra_args)
     : dir_("berthd-test"), socket_(dir_.Sub("berth.sock")), extra_args_(std::move(extra_args)) {
   RequireRoot();
   StartChildReaper();
-  StartBerthd();
+  try {
+    StartBerthd();
+    LoadBusybox();
+  } catch (...) {
+    // A failed REQUIRE throws out of the constructor, so no destructor will
+    // stop what berthd started: berth-containerd would outlive the test.
+    KillEverythingStarted();
+    throw;
+  }
+}
+
+void BerthdFixture::LoadBusybox() {
   std::string archive = dir_.Sub("busybox.tar");
   SpawnOptions make;
   make.argv = {BinaryPath("berth-testimage"), "docker-archive", archive, "--tag", "busybox:latest"};
@@ -100,6 +111,31 @@ BerthdFixture::BerthdFixture(std::vector<std::string> extra_args)
   INFO(loaded.body);
   REQUIRE(loaded.status == 200);
   REQUIRE(loaded.body.find("busybox:latest") != std::string::npos);
+}
+
+std::vector<pid_t> BerthdFixture::ProcessesOfTest() const {
+  std::vector<pid_t> found;
+  if (DIR* proc = ::opendir("/proc")) {
+    while (struct dirent* e = ::readdir(proc)) {
+      if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+      absl::StatusOr<std::string> cmdline =
+          ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
+      if (cmdline.ok() && cmdline->find(dir_.path()) != std::string::npos) {
+        found.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+      }
+    }
+    ::closedir(proc);
+  }
+  return found;
+}
+
+void BerthdFixture::KillEverythingStarted() {
+  if (berthd_.ok()) {
+    pid_t pid = berthd_.release();
+    ::kill(pid, SIGTERM);
+    if (!WaitChild(pid, std::chrono::seconds(30)).ok()) ::kill(pid, SIGKILL);
+  }
+  for (pid_t pid : ProcessesOfTest()) ::kill(pid, SIGKILL);
 }
 
 BerthdFixture::~BerthdFixture() {
@@ -117,19 +153,9 @@ BerthdFixture::~BerthdFixture() {
   absl::StatusOr<std::string> pid_text = ReadFile(dir_.Sub("exec/containerd/berth-containerd.pid"));
   CHECK_FALSE(pid_text.ok());
   // Nothing started for this test outlives it (berth-containerd, shims).
-  std::vector<std::string> left;
+  std::vector<pid_t> left;
   for (int i = 0; i < 50; ++i) {
-    left.clear();
-    if (DIR* proc = ::opendir("/proc")) {
-      while (struct dirent* e = ::readdir(proc)) {
-        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-        absl::StatusOr<std::string> cmdline =
-            ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
-        if (cmdline.ok() && cmdline->find(dir_.path()) != std::string::npos)
-          left.push_back(e->d_name);
-      }
-      ::closedir(proc);
-    }
+    left = ProcessesOfTest();
     if (left.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

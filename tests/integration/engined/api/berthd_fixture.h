@@ -74,6 +74,13 @@ class BerthdFixture {
                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
  private:
+  void LoadBusybox();
+  // Processes whose command line names the test's dir (berthd,
+  // berth-containerd, shims).
+  std::vector<pid_t> ProcessesOfTest() const;
+  // Stops berthd and kills whatever else the test started.
+  void KillEverythingStarted();
+
   TempDir dir_;
   std::string socket_;
   std::vector<std::string> extra_args_;

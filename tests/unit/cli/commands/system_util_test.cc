@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "cli/commands/system_prune.h"
+#include "common/time_util.h"
 
 namespace berth::cli {
 namespace {
