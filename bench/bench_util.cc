@@ -91,6 +91,7 @@ double Percentile(std::vector<double> v, double p) {
 
 std::string Tail(const std::string& path, size_t lines) {
   std::string text = ReadFile(path).value_or("");
+  if (text.empty()) return text;
   size_t pos = text.size();
   for (size_t n = 0; pos > 0 && n <= lines; ++n) {
     pos = text.rfind('\n', pos - 1);

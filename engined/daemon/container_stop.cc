@@ -2,10 +2,10 @@
 #include <signal.h>
 
 #include "common/logger.h"
+#include "common/signals.h"
 #include "common/status.h"
 #include "engined/daemon/container_config.h"
 #include "engined/daemon/container_manager.h"
-#include "common/signals.h"
 
 namespace berth::engined {
 
@@ -155,7 +155,17 @@ absl::Status ContainerManager::Remove(const std::string& ref, bool force, bool r
           entry->c.name, RunStateName(st));
     }
   }
-  BERTH_RETURN_IF_ERROR(StopLocked(entry, 0, "SIGKILL").status());
+  // Only a live task needs stopping. For an exited container StopLocked
+  // would only write (with two fsyncs) a manual-stop flag into a record
+  // that is about to be removed: a needless durable write on the path of
+  // every --rm removal (docker's stop leaves a stopped container alone).
+  bool live = false;
+  {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    RunState st = entry->c.state.status;
+    live = st == RunState::kRunning || st == RunState::kPaused || st == RunState::kRestarting;
+  }
+  if (live) BERTH_RETURN_IF_ERROR(StopLocked(entry, 0, "SIGKILL").status());
   return RemoveLocked(entry, remove_volumes);
 }
 
