@@ -26,6 +26,7 @@
 #include "tests/testutil/status_testing.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_env.h"
+#include "tests/testutil/test_pki.h"
 
 namespace berth::containerd::registry {
 namespace {
@@ -41,6 +42,7 @@ constexpr const char* kPassword = berth::testing::kRegistryPassword;
 class Registry : public berth::testing::RegistryServer {
  public:
   explicit Registry(bool basic_auth) : RegistryServer(basic_auth) {}
+  explicit Registry(const berth::testing::RegistryTls& tls) : RegistryServer(tls) {}
   std::string BlobDataPath(const content::Digest& d) const {
     return RegistryServer::BlobDataPath(d.hex());
   }
@@ -300,6 +302,56 @@ TEST_CASE("registry client: a blob whose bytes do not match its digest is reject
   REQUIRE_FALSE(pulled.ok());
   CHECK(absl::IsDataLoss(pulled.status()));
   CHECK(absl::IsNotFound(store->Info(digest).status()));
+}
+
+TEST_CASE("registry client: HTTPS with the CAs and client certificate of the certs dir",
+          "[registry][integration]") {
+  berth::testing::TestPki pki;
+  berth::testing::TestPki other("another CA");
+  Registry registry(berth::testing::RegistryTls{pki.server_cert, pki.server_key, {pki.ca}});
+  std::unique_ptr<LocalImage> img = MakeImage(1);
+  TempDir certs("berth-certs");
+  const std::string dir = certs.Sub(registry.host());
+  REQUIRE(MkdirAll(dir).ok());
+  auto copy = [](const std::string& from, const std::string& to) {
+    REQUIRE(WriteFile(to, ValueOrFail(ReadFile(from))).ok());
+  };
+  auto push = [&] {
+    // A client per attempt: each reads the certs dir once.
+    ClientOptions options;
+    options.http.certs_dir = certs.path();
+    return Client(options).Push(registry.Ref("berth/tls:v1"), *img->store, img->target, {});
+  };
+
+  absl::Status s = push();
+  INFO(s.ToString());
+  CHECK(absl::IsUnavailable(s));
+  CHECK(ToStd(s.message())
+            .find("TLS certificate verification failed for registry " + registry.host()) !=
+        std::string::npos);
+
+  copy(other.ca, dir + "/other.crt");
+  s = push();
+  INFO(s.ToString());
+  CHECK(ToStd(s.message()).find(dir + "/other.crt") != std::string::npos);
+
+  copy(pki.ca, dir + "/ca.crt");
+  s = push();
+  INFO(s.ToString());
+  CHECK(absl::IsUnavailable(s));
+  CHECK(ToStd(s.message()).find(registry.host()) != std::string::npos);
+  CHECK(ToStd(s.message()).find("no client certificate") != std::string::npos);
+
+  copy(pki.client_cert, dir + "/client.cert");
+  copy(pki.client_key, dir + "/client.key");
+  REQUIRE_OK(push());
+  ClientOptions options;
+  options.http.certs_dir = certs.path();
+  Client client(options);
+  TempDir out("berth-registry-pull");
+  auto store = ValueOrFail(content::Store::Open(out.Sub("content")));
+  PullResult pulled = ValueOrFail(client.Pull(registry.Ref("berth/tls:v1"), *store, {}));
+  CheckPulled(pulled, *img, *store);
 }
 
 }  // namespace
