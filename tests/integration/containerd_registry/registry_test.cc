@@ -33,6 +33,8 @@ namespace {
 
 using berth::testing::TempDir;
 using berth::testing::ValueOrFail;
+using images::kMediaTypeOciIndex;
+using images::kMediaTypeOciManifest;
 namespace fs = std::filesystem;
 
 constexpr const char* kUser = berth::testing::kRegistryUser;
@@ -149,7 +151,7 @@ TEST_CASE("registry client: push and pull against a registry without auth",
   }
 
   // An index with a platform selection.
-  std::string arch = HostPlatform().architecture;
+  std::string arch = images::HostPlatform().architecture;
   std::string index = fmt::format(
       R"({{"schemaVersion":2,"mediaType":"{}","manifests":[)"
       R"({{"mediaType":"{}","digest":"{}","size":{},"platform":{{"os":"linux","architecture":"{}"}}}},)"
@@ -158,11 +160,10 @@ TEST_CASE("registry client: push and pull against a registry without auth",
       arch == "s390x" ? "amd64" : arch, kMediaTypeOciManifest, img->info.manifest_digest,
       img->info.manifest_size);
   // Into the local store, then pushed as an index: children first, by digest.
-  Descriptor index_desc{kMediaTypeOciIndex,
-                        content::Digest::Of(index),
-                        static_cast<int64_t>(index.size()),
-                        std::nullopt,
-                        {}};
+  Descriptor index_desc;
+  index_desc.media_type = kMediaTypeOciIndex;
+  index_desc.digest = content::Digest::Of(index);
+  index_desc.size = static_cast<int64_t>(index.size());
   {
     auto w = ValueOrFail(img->store->OpenWriter("index", index_desc.size, index_desc.digest));
     REQUIRE_OK(w->Write(index));
@@ -178,7 +179,7 @@ TEST_CASE("registry client: push and pull against a registry without auth",
     CHECK(r.manifest.digest == img->target.digest);
     REQUIRE_OK(s->Verify(r.target.digest));
     PullOptions windows;
-    windows.platform = Platform{"windows", "amd64", ""};
+    windows.platform = Platform{.os = "windows", .architecture = "amd64"};
     absl::StatusOr<PullResult> none = client.Pull(registry.Ref("berth/multi:v1"), *s, windows);
     REQUIRE_FALSE(none.ok());
     CHECK(absl::IsNotFound(none.status()));
@@ -290,7 +291,10 @@ TEST_CASE("registry client: a blob whose bytes do not match its digest is reject
 
   TempDir out("berth-registry-corrupt");
   auto store = ValueOrFail(content::Store::Open(out.Sub("content")));
-  Descriptor desc{layer.media_type, digest, layer.size, std::nullopt, {}};
+  Descriptor desc;
+  desc.media_type = layer.media_type;
+  desc.digest = digest;
+  desc.size = layer.size;
   absl::Status s = client.FetchBlob(ref, desc, *store, nullptr);
   REQUIRE_FALSE(s.ok());
   CHECK(absl::IsDataLoss(s));
