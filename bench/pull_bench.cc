@@ -125,8 +125,8 @@ absl::Status PushImage(const Options& opt, const std::string& dir, const std::st
     BERTH_RETURN_IF_ERROR(writer->Write(data));
     BERTH_RETURN_IF_ERROR(writer->Commit());
   }
-  registry::Descriptor target;
-  target.media_type = registry::kMediaTypeOciManifest;
+  berth::containerd::images::Descriptor target;
+  target.media_type = berth::containerd::images::kMediaTypeOciManifest;
   BERTH_ASSIGN_OR_RETURN(target.digest,
                          berth::containerd::content::Digest::Parse(info.manifest_digest));
   target.size = info.manifest_size;

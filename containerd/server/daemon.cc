@@ -164,6 +164,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonConfig& config
       std::make_unique<services::DiffService>(d->store_.get(), d->content_.get(), mount_root));
   registry::ClientOptions registry;
   registry.http.insecure_hosts = config.insecure_registries;
+  registry.http.certs_dir = config.registry_certs_dir;
   registry.credentials_file = config.registry_credentials;
   d->services_.push_back(std::make_unique<services::ImagesService>(
       d->store_.get(), d->content_.get(), d->snapshotters_.get(), std::move(registry),

@@ -38,6 +38,7 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
                                        "shim",
                                        "runtime_root",
                                        "insecure_registries",
+                                       "registry_certs_dir",
                                        "registry_credentials",
                                        "ingest_expiry_seconds"};
   for (const auto& [key, value] : j.items()) {
@@ -49,6 +50,7 @@ absl::Status LoadConfigFile(DaemonConfig& config) {
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "shim", &config.shim));
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "runtime_root", &config.runtime_root));
   BERTH_RETURN_IF_ERROR(ReadString(j, file, "registry_credentials", &config.registry_credentials));
+  BERTH_RETURN_IF_ERROR(ReadString(j, file, "registry_certs_dir", &config.registry_certs_dir));
   if (j.contains("ingest_expiry_seconds")) {
     const nlohmann::json& v = j["ingest_expiry_seconds"];
     if (!v.is_number_integer() || v.get<int64_t>() < 0) {

@@ -7,6 +7,7 @@
 //     "shim": "/usr/bin/berth-shim",             // default: beside this binary, then PATH
 //     "runtime_root": "/run/berth/runtime",      // the runtime's --root
 //     "insecure_registries": ["myreg:5000"],     // plain HTTP (loopback always is)
+//     "registry_certs_dir": "/etc/berth/certs.d", // <host[:port]>/*.crt, *.cert + *.key
 //     "registry_credentials": "/root/.docker/config.json",
 //     "ingest_expiry_seconds": 86400             // stale ingests are collected; 0: never
 //   }
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "containerd/core/registry/http.h"
 
 namespace berth::containerd::server {
 
@@ -33,6 +35,8 @@ struct DaemonConfig {
   std::string shim;          // resolved by ResolveShim when empty
   std::string runtime_root;  // empty: STATE/runtime
   std::vector<std::string> insecure_registries;
+  // docker's certs.d layout (registry/certs.h); empty: none.
+  std::string registry_certs_dir = registry::kDefaultCertsDir;
   std::string registry_credentials;  // a docker-style config.json; empty: none
   // The garbage collector removes ingests not written to for this long
   // (containerd: a day), unless a live lease holds them. 0: never.

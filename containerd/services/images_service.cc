@@ -205,10 +205,7 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context, const pb::PullIma
   absl::StatusOr<std::optional<images::Platform>> platform = OptionalPlatform(request->platform());
   if (!platform.ok()) return ToGrpc(platform.status());
   registry::PullOptions options;
-  if (*platform) {
-    options.platform =
-        registry::Platform{(*platform)->os, (*platform)->architecture, (*platform)->variant};
-  }
+  options.platform = *platform;
   // The client serializes its progress calls; this thread is inside Pull.
   options.progress = [&](const registry::Progress& p) {
     pb::PullImageResponse message;
@@ -237,9 +234,7 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context, const pb::PullIma
   absl::StatusOr<images::UnpackResult> unpacked = absl::UnknownError("unpack did not start");
   if (snapshotter) {
     options.on_manifest = [&](const registry::PullResult& partial) {
-      images::Descriptor target{partial.target.media_type, partial.target.digest,
-                                partial.target.size};
-      unpacker = std::thread([&, target] {
+      unpacker = std::thread([&, target = partial.target] {
         images::UnpackOptions unpack = DaemonUnpackOptions();
         unpack.platform = *platform;
         unpack.await_layer = [&](const content::Digest& d) { return gate.Wait(d); };
@@ -260,9 +255,7 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context, const pb::PullIma
   }
   images::Image image;
   image.name = ref->String();
-  image.target.media_type = pulled->target.media_type;
-  image.target.digest = pulled->target.digest;
-  image.target.size = pulled->target.size;
+  image.target = pulled->target;
   absl::StatusOr<images::Image> recorded = Record(*store_, *ns, image);
   if (!recorded.ok()) return ToGrpc(recorded.status());
   pb::PullImageResponse last;
@@ -291,13 +284,9 @@ grpc::Status ImagesService::Push(grpc::ServerContext* context, const pb::PushIma
     ToProto(p, message.mutable_progress());
     return !context->IsCancelled() && writer->Write(message);
   };
-  registry::Descriptor target;
-  target.media_type = image->target.media_type;
-  target.digest = image->target.digest;
-  target.size = image->target.size;
   registry::Client client(WithAuth(registry_, request->has_auth() ? &request->auth() : nullptr));
   return ToGrpc(
-      WithContext(client.Push(*ref, *content_, target, options), "push " + ref->String()));
+      WithContext(client.Push(*ref, *content_, image->target, options), "push " + ref->String()));
 }
 
 grpc::Status ImagesService::Unpack(grpc::ServerContext* context,

@@ -35,6 +35,8 @@ void AddAuthRoute(http::Router& router) {
     options.credentials =
         registry::Credentials{JsonString(*body, "username"), JsonString(*body, "password")};
     options.http.user_agent = "berthd";
+    // The certs dir of the berth-containerd berthd starts (its default).
+    options.http.certs_dir = registry::kDefaultCertsDir;
     registry::Client client(options);
     std::string host = LoginHost(JsonString(*body, "serveraddress"));
     absl::Status s = client.CheckLogin(host);

@@ -46,7 +46,8 @@ absl::StatusOr<int> FreeLoopbackPort() {
 }
 
 absl::StatusOr<RegistryProcess> StartRegistry(const std::string& dir,
-                                              const std::string& auth_config) {
+                                              const std::string& auth_config,
+                                              const std::optional<RegistryTls>& tls) {
   RegistryProcess registry;
   BERTH_ASSIGN_OR_RETURN(registry.port, FreeLoopbackPort());
   std::string config = fmt::format(R"(version: 0.1
@@ -61,6 +62,13 @@ http:
   addr: 127.0.0.1:{}
 )",
                                    dir, registry.port);
+  if (tls) {
+    config += fmt::format("  tls:\n    certificate: {}\n    key: {}\n", tls->certificate, tls->key);
+    if (!tls->client_cas.empty()) {
+      config += "    clientcas:\n";
+      for (const std::string& ca : tls->client_cas) config += fmt::format("      - {}\n", ca);
+    }
+  }
   config += auth_config;
   BERTH_RETURN_IF_ERROR(MkdirAll(dir, 0700));
   BERTH_RETURN_IF_ERROR(WriteFile(dir + "/config.yml", config));

@@ -33,11 +33,13 @@ RegistryServer::RegistryServer(const TokenServer& tokens) {
       tokens.realm(), TokenServer::kService, TokenServer::kIssuer, tokens.cert_bundle()));
 }
 
-void RegistryServer::Start(const std::string& auth_config) {
+RegistryServer::RegistryServer(const RegistryTls& tls) { Start("", tls); }
+
+void RegistryServer::Start(const std::string& auth_config, const std::optional<RegistryTls>& tls) {
   if (::access(kRegistryBinary, X_OK) != 0) {
     Skip("docker-registry is not installed (scripts/install-deps.sh)");
   }
-  absl::StatusOr<RegistryProcess> started = StartRegistry(tmp_.Sub("registry"), auth_config);
+  absl::StatusOr<RegistryProcess> started = StartRegistry(tmp_.Sub("registry"), auth_config, tls);
   INFO(started.status().ToString());
   REQUIRE(started.ok());
   port_ = started->port;

@@ -1,7 +1,8 @@
 // A real registry for tests: Debian's docker-registry (distribution 2.8) on
 // 127.0.0.1 with a free port, filesystem storage in a temp dir, and
-// optionally htpasswd basic auth or Bearer tokens from a TokenServer. Stopped and removed with the
-// object; skips the test (exit 77) when docker-registry is not installed.
+// optionally htpasswd basic auth, Bearer tokens from a TokenServer, or
+// HTTPS. Stopped and removed with the object; skips the test (exit 77)
+// when docker-registry is not installed.
 #pragma once
 
 #include <string>
@@ -23,6 +24,8 @@ class RegistryServer {
   explicit RegistryServer(bool basic_auth = false);
   // Accepts only tokens `tokens` issued.
   explicit RegistryServer(const TokenServer& tokens);
+  // Serves HTTPS (and wants client certificates if tls.client_cas is set).
+  explicit RegistryServer(const RegistryTls& tls);
   RegistryServer(const RegistryServer&) = delete;
   RegistryServer& operator=(const RegistryServer&) = delete;
 
@@ -35,7 +38,7 @@ class RegistryServer {
   std::string BlobDataPath(const std::string& hex) const;
 
  private:
-  void Start(const std::string& auth_config);
+  void Start(const std::string& auth_config, const std::optional<RegistryTls>& tls = std::nullopt);
 
   TempDir tmp_{"berth-registry"};
   int port_ = 0;

@@ -68,9 +68,9 @@ void WritePem(const std::string& path, X509* cert, EVP_PKEY* key) {
 
 }  // namespace
 
-TestPki::TestPki() {
+TestPki::TestPki(const std::string& ca_name) {
   Key ca_key = NewKey();
-  Cert ca_cert = NewCert(ca_key.get(), "berth test CA", nullptr, nullptr, true, 1);
+  Cert ca_cert = NewCert(ca_key.get(), ca_name, nullptr, nullptr, true, 1);
   WritePem(ca, ca_cert.get(), nullptr);
   Key skey = NewKey();
   Cert scert = NewCert(skey.get(), "berthd", ca_cert.get(), ca_key.get(), false, 2);

@@ -17,7 +17,9 @@ struct TestPki {
   std::string client_cert = dir.Sub("cert.pem");
   std::string client_key = dir.Sub("key.pem");
 
-  TestPki();  // makes the keys and certificates (Catch REQUIREs on failure)
+  // Makes the keys and certificates (Catch REQUIREs on failure). PKIs
+  // that must not vouch for each other need CAs of different names.
+  explicit TestPki(const std::string& ca_name = "berth test CA");
 };
 
 }  // namespace berth::testing

@@ -180,15 +180,14 @@ Platform HostPlatform() {
     p.architecture = "amd64";
   }
   std::string machine = p.architecture;
-  if (machine.starts_with("armv7")) {
-    p.architecture = "arm";
-    p.variant = "v7";
-  } else if (machine.starts_with("armv6")) {
-    p.architecture = "arm";
-    p.variant = "v6";
-  } else if (machine == "ppc64le" || machine == "s390x" || machine == "riscv64") {
-    // Same spelling in GOARCH.
+  if (machine.starts_with("armv") && machine.size() > 4) {
+    p.architecture = "arm";  // armv7l, armv6l, armv5tel: v7, v6, v5
+    p.variant = std::string("v") + machine[4];
+  } else if (machine == "i686" || machine == "i586") {
+    p.architecture = "386";
   }
+  // x86_64, aarch64 and i386 are normalized; ppc64le, s390x and riscv64
+  // are spelled as in GOARCH.
   return Normalize(p);
 }
 

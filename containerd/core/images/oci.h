@@ -74,7 +74,9 @@ absl::StatusOr<Platform> ParsePlatform(std::string_view text);
 // aarch64 -> arm64 (variant v8 dropped, the default), armhf/armel -> arm
 // v7/v6, arm without variant -> v7, i386 -> 386.
 Platform Normalize(const Platform& p);
-// The host's platform, normalized (uname machine): "linux/amd64" on x86_64.
+// The host's platform, normalized (uname machine): "linux/amd64" on x86_64,
+// "linux/arm64" on aarch64 (v8, the default, is dropped), "linux/arm/v7"
+// on armv7l, "linux/386" on i686.
 Platform HostPlatform();
 // Whether an image for `have` runs where `want` is asked for: os and
 // architecture equal after normalizing; an empty variant on either side

@@ -16,6 +16,11 @@
 namespace berth::containerd::registry {
 namespace {
 
+using images::HostPlatform;
+using images::IsIndexType;
+using images::IsManifestType;
+using images::kMaxManifestSize;
+
 std::string UrlEscape(const std::string& s) {
   char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
   std::string out = e != nullptr ? e : "";

@@ -63,7 +63,7 @@ using ProgressFn = std::function<bool(const Progress&)>;
 struct PullResult;
 
 struct PullOptions {
-  std::optional<Platform> platform;  // default: HostPlatform()
+  std::optional<Platform> platform;  // default: images::HostPlatform()
   int max_concurrent_downloads = 3;
   ProgressFn progress;
   // Once the manifests and the config are in the store, before any layer:

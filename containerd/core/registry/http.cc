@@ -10,8 +10,10 @@
 #include <mutex>
 #include <string>
 
+#include "common/file_util.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "containerd/core/registry/certs.h"
 
 namespace berth::containerd::registry {
 namespace {
@@ -111,7 +113,85 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   return static_cast<size_t>(got);
 }
 
+// The PEM bundle libcurl trusts by default (Debian's
+// /etc/ssl/certs/ca-certificates.crt); empty when it has none or it cannot
+// be read (its CA path, which a CA blob leaves in place, may still serve).
+std::string SystemCaBundle() {
+  std::string path;
+#if LIBCURL_VERSION_NUM >= 0x075400  // CURLINFO_CAINFO: 7.84
+  std::unique_ptr<CURL, CurlFree> c(curl_easy_init());
+  char* p = nullptr;
+  if (c && curl_easy_getinfo(c.get(), CURLINFO_CAINFO, &p) == CURLE_OK && p != nullptr) path = p;
+#endif
+  if (path.empty()) return "";
+  absl::StatusOr<std::string> data = ReadFile(path);
+  return data.ok() ? *data + "\n" : "";
+}
+
+// Whether a failed HTTPS transfer failed in TLS: the TLS errors, and a
+// connection that broke before any response (a TLS 1.3 server refuses a
+// client certificate only after the handshake, and libcurl then reports
+// the first symptom it saw, often a socket error).
+bool IsTlsFailure(CURLcode rc, bool got_response) {
+  switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CLIENTCERT:
+      return true;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+      return !got_response;
+    default:
+      return false;
+  }
+}
+
+// The message of a TLS failure with `host`: what failed, what the host was
+// trusted with and which client certificate it got, and where the files go.
+std::string TlsFailureMessage(CURLcode rc, const std::string& detail, const std::string& host,
+                              const HostTls* tls, const std::string& certs_dir) {
+  std::string dir = HostCertsDir(certs_dir, host);
+  bool has_cas = tls != nullptr && !tls->ca_files.empty();
+  std::string trusted = "trusted: the system CAs";
+  if (has_cas) trusted += " and " + Join(tls->ca_files, ", ");
+  if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+    if (!has_cas && !dir.empty()) {
+      trusted += fmt::format("; a private registry's CA certificate goes in {}/ca.crt", dir);
+    }
+    return fmt::format("TLS certificate verification failed for registry {}: {} ({})", host, detail,
+                       trusted);
+  }
+  std::string client;
+  if (tls != nullptr && !tls->client_cert.empty()) {
+    client = "client certificate " + tls->client_cert;
+  } else if (!dir.empty()) {
+    client = fmt::format(
+        "no client certificate; one the registry requires goes in {}/NAME.cert and NAME.key", dir);
+  } else {
+    client = "no client certificate";
+  }
+  bool broke = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING;
+  return fmt::format("TLS with registry {} failed: {}{} ({}; {})", host,
+                     broke ? "the connection broke before a response: " : "", detail, trusted,
+                     client);
+}
+
 }  // namespace
+
+struct HttpClient::HostTlsEntry {
+  HostTls tls;
+  std::string ca_bundle;  // the system bundle and the host's CAs; empty: the system's only
+};
+
+struct HttpClient::TlsCache {
+  std::mutex mu;
+  std::map<std::string, absl::StatusOr<std::shared_ptr<const HostTlsEntry>>> hosts;
+};
 
 bool IsLoopbackHost(const std::string& host) {
   std::string h = HostOnly(host);
@@ -123,14 +203,39 @@ std::string HttpResponse::Header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) { GlobalInit(); }
+HttpClient::HttpClient(HttpOptions options)
+    : options_(std::move(options)), tls_cache_(std::make_shared<TlsCache>()) {
+  GlobalInit();
+}
 
 std::string HttpClient::SchemeFor(const std::string& host) const {
+  if (HasHostCertsDir(options_.certs_dir, host)) return "https";
   if (IsLoopbackHost(host)) return "http";
   for (const std::string& h : options_.insecure_hosts) {
     if (h == host || h == HostOnly(host)) return "http";
   }
   return "https";
+}
+
+absl::StatusOr<std::shared_ptr<const HttpClient::HostTlsEntry>> HttpClient::TlsFor(
+    const std::string& host) const {
+  if (options_.certs_dir.empty()) return std::shared_ptr<const HostTlsEntry>();
+  std::lock_guard lock(tls_cache_->mu);
+  auto it = tls_cache_->hosts.find(host);
+  if (it != tls_cache_->hosts.end()) return it->second;
+  absl::StatusOr<std::shared_ptr<const HostTlsEntry>> entry =
+      [&]() -> absl::StatusOr<std::shared_ptr<const HostTlsEntry>> {
+    BERTH_ASSIGN_OR_RETURN(std::optional<HostTls> tls, LoadHostTls(options_.certs_dir, host));
+    if (!tls) return std::shared_ptr<const HostTlsEntry>();
+    auto e = std::make_shared<HostTlsEntry>();
+    e->tls = *std::move(tls);
+    // CURLOPT_CAINFO takes one file and CURLOPT_CAINFO_BLOB replaces it:
+    // the host's CAs go after the system's, in one bundle.
+    if (!e->tls.ca_pem.empty()) e->ca_bundle = SystemCaBundle() + e->tls.ca_pem;
+    return std::shared_ptr<const HostTlsEntry>(std::move(e));
+  }();
+  tls_cache_->hosts.emplace(host, entry);
+  return entry;
 }
 
 absl::StatusOr<HttpResponse> HttpClient::Do(const HttpRequest& request) const {
@@ -161,16 +266,42 @@ absl::StatusOr<HttpResponse> HttpClient::Do(const HttpRequest& request) const {
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnWrite);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  char error_buffer[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
+  std::string scheme;
+  std::string host;  // host[:port], as the certs dir names it
   {
-    // Loopback registries are never reached through a proxy.
     CURLU* u = curl_url();
-    char* host = nullptr;
-    if (curl_url_set(u, CURLUPART_URL, request.url.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && IsLoopbackHost(host)) {
-      curl_easy_setopt(c, CURLOPT_PROXY, "");
+    char* part = nullptr;
+    if (curl_url_set(u, CURLUPART_URL, request.url.c_str(), 0) == CURLUE_OK) {
+      if (curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK) scheme = part;
+      curl_free(part);
+      part = nullptr;
+      if (curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) host = part;
+      curl_free(part);
+      part = nullptr;
+      // Only a port the URL spells out, as references do.
+      if (curl_url_get(u, CURLUPART_PORT, &part, 0) == CURLUE_OK) host += std::string(":") + part;
+      curl_free(part);
     }
-    curl_free(host);
     curl_url_cleanup(u);
+  }
+  // Loopback registries are never reached through a proxy.
+  if (!host.empty() && IsLoopbackHost(host)) curl_easy_setopt(c, CURLOPT_PROXY, "");
+  std::shared_ptr<const HostTlsEntry> tls;
+  if (scheme == "https") {
+    BERTH_ASSIGN_OR_RETURN(tls, TlsFor(host));
+  }
+  if (tls != nullptr) {
+    if (!tls->ca_bundle.empty()) {
+      curl_blob blob{const_cast<char*>(tls->ca_bundle.data()), tls->ca_bundle.size(),
+                     CURL_BLOB_NOCOPY};  // `tls` outlives the transfer
+      curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (!tls->tls.client_cert.empty()) {
+      curl_easy_setopt(c, CURLOPT_SSLCERT, tls->tls.client_cert.c_str());
+      curl_easy_setopt(c, CURLOPT_SSLKEY, tls->tls.client_key.c_str());
+    }
   }
 
   bool has_file = request.file_body.fd >= 0;
@@ -212,8 +343,15 @@ absl::StatusOr<HttpResponse> HttpClient::Do(const HttpRequest& request) const {
   CURLcode rc = curl_easy_perform(c);
   if (!t.error.ok()) return t.error;
   if (rc != CURLE_OK) {
-    return Errorf(absl::StatusCode::kUnavailable, "{} {}: {}", request.method, request.url,
-                  curl_easy_strerror(rc));
+    std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (scheme == "https" && IsTlsFailure(rc, status != 0)) {
+      return Errorf(absl::StatusCode::kUnavailable, "{} {}: {}", request.method, request.url,
+                    TlsFailureMessage(rc, detail, host, tls != nullptr ? &tls->tls : nullptr,
+                                      options_.certs_dir));
+    }
+    return Errorf(absl::StatusCode::kUnavailable, "{} {}: {}", request.method, request.url, detail);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   char* effective = nullptr;

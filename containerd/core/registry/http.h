@@ -2,7 +2,12 @@
 // per request; safe to use from several threads).
 //
 // Plain HTTP is used for loopback hosts (localhost, 127.0.0.1, ::1) and the
-// configured insecure hosts, HTTPS with the system CAs otherwise. Redirects
+// configured insecure hosts, HTTPS with the system CAs otherwise. A host
+// with a directory in the certs dir (certs.h: docker's certs.d) is reached
+// over HTTPS even when it is loopback or insecure, trusting the system CAs
+// plus the directory's *.crt, and presenting its client certificate, if
+// any. The directory is read once per HttpClient (a registry::Client lives
+// for one pull or push), so changes apply to the next one. Redirects
 // (blob storage) are followed, at most 5, http/https only; libcurl does not
 // send our Authorization header to another host. Proxies: libcurl honours
 // http_proxy / https_proxy / no_proxy from the environment, except for
@@ -13,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,8 +27,13 @@
 
 namespace berth::containerd::registry {
 
+// docker's /etc/docker/certs.d, for Berth.
+inline constexpr char kDefaultCertsDir[] = "/etc/berth/certs.d";
+
 struct HttpOptions {
   std::vector<std::string> insecure_hosts;  // "host" or "host:port": plain HTTP
+  // Per-host CAs and client certificates (certs.h); empty: none.
+  std::string certs_dir;
   std::chrono::seconds connect_timeout{30};
   // A transfer slower than 1 byte/s for this long is aborted.
   std::chrono::seconds stall_timeout{60};
@@ -66,12 +77,20 @@ class HttpClient {
   explicit HttpClient(HttpOptions options);
   // "http" or "https" for `host` (host[:port]).
   std::string SchemeFor(const std::string& host) const;
-  // Transport failures are Unavailable naming the URL; HTTP error statuses
-  // are returned as responses.
+  // Transport failures are Unavailable naming the URL (TLS failures name
+  // the host and what it was trusted with); a certs dir entry that cannot
+  // be used is FailedPrecondition naming the host and the file. HTTP error
+  // statuses are returned as responses.
   absl::StatusOr<HttpResponse> Do(const HttpRequest& request) const;
 
  private:
+  struct HostTlsEntry;
+  struct TlsCache;
+  // The TLS settings for `host` (host[:port]); null when it has none.
+  absl::StatusOr<std::shared_ptr<const HostTlsEntry>> TlsFor(const std::string& host) const;
+
   HttpOptions options_;
+  std::shared_ptr<TlsCache> tls_cache_;
 };
 
 // True for localhost, 127.0.0.0/8 and ::1 (with or without a port).

@@ -1,7 +1,5 @@
 #include "containerd/core/registry/manifest.h"
 
-#include <sys/utsname.h>
-
 #include <string>
 #include <vector>
 
@@ -11,6 +9,9 @@
 
 namespace berth::containerd::registry {
 namespace {
+
+using images::IsIndexType;
+using images::IsManifestType;
 
 absl::StatusOr<Descriptor> ParseDescriptor(const json::View& v) {
   BERTH_RETURN_IF_ERROR(v.ExpectObject());
@@ -45,50 +46,6 @@ std::string NormalizeVariant(const Platform& p) {
 
 }  // namespace
 
-bool IsIndexType(std::string_view t) {
-  return t == kMediaTypeOciIndex || t == kMediaTypeDockerList;
-}
-bool IsManifestType(std::string_view t) {
-  return t == kMediaTypeOciManifest || t == kMediaTypeDockerManifest;
-}
-
-std::string Platform::String() const {
-  std::string s = os + "/" + architecture;
-  if (!variant.empty()) s += "/" + variant;
-  return s;
-}
-
-absl::StatusOr<Platform> Platform::Parse(std::string_view text) {
-  std::vector<std::string> parts = SplitToStrings(text, '/');
-  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty() ||
-      (parts.size() == 3 && parts[2].empty())) {
-    return InvalidArgumentf("invalid platform \"{}\": want os/architecture[/variant]", text);
-  }
-  Platform p{parts[0], parts[1], parts.size() == 3 ? parts[2] : ""};
-  return p;
-}
-
-Platform HostPlatform() {
-  Platform p{"linux", "", ""};
-  struct utsname u {};
-  uname(&u);
-  std::string m = u.machine;
-  if (m == "x86_64") {
-    p.architecture = "amd64";
-  } else if (m == "aarch64" || m == "arm64") {
-    p.architecture = "arm64";
-    p.variant = "v8";
-  } else if (m.rfind("armv", 0) == 0) {
-    p.architecture = "arm";
-    p.variant = "v" + m.substr(4, 1);
-  } else if (m == "i386" || m == "i686") {
-    p.architecture = "386";
-  } else {
-    p.architecture = m;  // ppc64le, s390x, riscv64 are spelled alike
-  }
-  return p;
-}
-
 absl::StatusOr<std::string> DetectMediaType(std::string_view data, std::string_view content_type) {
   BERTH_ASSIGN_OR_RETURN(json::Json doc, json::Parse(data, "manifest"));
   if (!doc.is_object()) return InvalidArgumentf("manifest: expected an object");
@@ -104,9 +61,9 @@ absl::StatusOr<std::string> DetectMediaType(std::string_view data, std::string_v
     if (IsIndexType(ct) || IsManifestType(ct)) {
       media_type = std::string(ct);
     } else if (doc.contains("manifests")) {
-      media_type = kMediaTypeOciIndex;
+      media_type = images::kMediaTypeOciIndex;
     } else if (doc.contains("config") && doc.contains("layers")) {
-      media_type = kMediaTypeOciManifest;
+      media_type = images::kMediaTypeOciManifest;
     }
   }
   if (!IsIndexType(media_type) && !IsManifestType(media_type)) {
@@ -121,7 +78,7 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view data) {
   BERTH_RETURN_IF_ERROR(v.ExpectObject());
   Manifest m;
   BERTH_RETURN_IF_ERROR(v.Get("mediaType", &m.media_type));
-  if (m.media_type.empty()) m.media_type = kMediaTypeOciManifest;
+  if (m.media_type.empty()) m.media_type = images::kMediaTypeOciManifest;
   if (!IsManifestType(m.media_type)) {
     return InvalidArgumentf("manifest.mediaType: \"{}\" is not an image manifest", m.media_type);
   }
@@ -145,7 +102,7 @@ absl::StatusOr<Index> ParseIndex(std::string_view data) {
   BERTH_RETURN_IF_ERROR(v.ExpectObject());
   Index index;
   BERTH_RETURN_IF_ERROR(v.Get("mediaType", &index.media_type));
-  if (index.media_type.empty()) index.media_type = kMediaTypeOciIndex;
+  if (index.media_type.empty()) index.media_type = images::kMediaTypeOciIndex;
   if (!IsIndexType(index.media_type)) {
     return InvalidArgumentf("index.mediaType: \"{}\" is not an index", index.media_type);
   }
@@ -166,7 +123,7 @@ absl::StatusOr<Descriptor> SelectPlatform(const Index& index, const Platform& wa
   std::string want_variant = NormalizeVariant(want);
   for (const Descriptor& d : index.manifests) {
     if (!d.platform) continue;
-    available.push_back(d.platform->String());
+    available.push_back(images::FormatPlatform(*d.platform));
     if (!IsManifestType(d.media_type) && !d.media_type.empty()) continue;
     if (d.platform->os != want.os || d.platform->architecture != want.architecture) continue;
     std::string variant = NormalizeVariant(*d.platform);
@@ -184,7 +141,7 @@ absl::StatusOr<Descriptor> SelectPlatform(const Index& index, const Platform& wa
     }
   }
   if (best == nullptr) {
-    return NotFoundf("no manifest for platform {} (available: {})", want.String(),
+    return NotFoundf("no manifest for platform {} (available: {})", images::FormatPlatform(want),
                      available.empty() ? "none" : Join(available, ", "));
   }
   return *best;

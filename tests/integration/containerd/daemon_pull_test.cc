@@ -63,17 +63,6 @@ BigImage ImportBigImage(DaemonFixture& f) {
   return {*built, imported[0].name()};
 }
 
-// Deletes image `name` and every blob, and lets the collector remove them
-// from disk, so the next pull fetches it all.
-void Forget(DaemonFixture& f, const std::string& name) {
-  ctrpb::DeleteImageRequest del;
-  del.set_name(name);
-  google::protobuf::Empty empty;
-  REQUIRE(f.images().Delete(Ctx().get(), del, &empty).ok());
-  DeleteAllContent(f);
-  f.CollectGarbage();
-}
-
 StatusCode ImageStatus(DaemonFixture& f, const std::string& name) {
   ctrpb::GetImageRequest get;
   get.set_name(name);
@@ -119,7 +108,7 @@ TEST_CASE("a pull killed midway resumes after the daemon restarts", "[containerd
   grpc::Status pushed = PushImage(f, image.name, remote);
   INFO(pushed.error_message());
   REQUIRE(pushed.ok());
-  Forget(f, image.name);
+  ForgetImage(f, image.name);
   const testimage::LayerInfo& big = BigLayer(info);
   REQUIRE_FALSE(HasBlob(f, big.digest));
 
@@ -233,7 +222,7 @@ TEST_CASE("push and pull through a registry that wants Bearer tokens", "[contain
   CHECK(std::find(scopes.begin(), scopes.end(), "repository:berth/token:pull,push") !=
         scopes.end());
 
-  Forget(f, imported[0].name());
+  ForgetImage(f, imported[0].name());
   PullOutcome pulled = PullImage(f, remote, /*unpack=*/true);
   INFO(pulled.status.error_message());
   REQUIRE(pulled.status.ok());

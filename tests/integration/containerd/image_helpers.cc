@@ -116,4 +116,13 @@ void DeleteAllContent(DaemonFixture& f) {
   }
 }
 
+void ForgetImage(DaemonFixture& f, const std::string& name) {
+  ctrpb::DeleteImageRequest del;
+  del.set_name(name);
+  google::protobuf::Empty empty;
+  REQUIRE(f.images().Delete(Ctx().get(), del, &empty).ok());
+  DeleteAllContent(f);
+  f.CollectGarbage();
+}
+
 }  // namespace berth::testing

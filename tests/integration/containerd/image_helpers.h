@@ -42,4 +42,8 @@ uint32_t RunOn(DaemonFixture& f, const std::string& id, const std::string& chain
 // then empty, as before a first pull).
 void DeleteAllContent(DaemonFixture& f);
 
+// Deletes image `name` and every blob, and lets the collector remove them
+// from disk, so the next pull fetches it all.
+void ForgetImage(DaemonFixture& f, const std::string& name);
+
 }  // namespace berth::testing

@@ -26,12 +26,15 @@
 #include "tests/testutil/status_testing.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_env.h"
+#include "tests/testutil/test_pki.h"
 
 namespace berth::containerd::registry {
 namespace {
 
 using berth::testing::TempDir;
 using berth::testing::ValueOrFail;
+using images::kMediaTypeOciIndex;
+using images::kMediaTypeOciManifest;
 namespace fs = std::filesystem;
 
 constexpr const char* kUser = berth::testing::kRegistryUser;
@@ -41,6 +44,7 @@ constexpr const char* kPassword = berth::testing::kRegistryPassword;
 class Registry : public berth::testing::RegistryServer {
  public:
   explicit Registry(bool basic_auth) : RegistryServer(basic_auth) {}
+  explicit Registry(const berth::testing::RegistryTls& tls) : RegistryServer(tls) {}
   std::string BlobDataPath(const content::Digest& d) const {
     return RegistryServer::BlobDataPath(d.hex());
   }
@@ -147,7 +151,7 @@ TEST_CASE("registry client: push and pull against a registry without auth",
   }
 
   // An index with a platform selection.
-  std::string arch = HostPlatform().architecture;
+  std::string arch = images::HostPlatform().architecture;
   std::string index = fmt::format(
       R"({{"schemaVersion":2,"mediaType":"{}","manifests":[)"
       R"({{"mediaType":"{}","digest":"{}","size":{},"platform":{{"os":"linux","architecture":"{}"}}}},)"
@@ -156,11 +160,10 @@ TEST_CASE("registry client: push and pull against a registry without auth",
       arch == "s390x" ? "amd64" : arch, kMediaTypeOciManifest, img->info.manifest_digest,
       img->info.manifest_size);
   // Into the local store, then pushed as an index: children first, by digest.
-  Descriptor index_desc{kMediaTypeOciIndex,
-                        content::Digest::Of(index),
-                        static_cast<int64_t>(index.size()),
-                        std::nullopt,
-                        {}};
+  Descriptor index_desc;
+  index_desc.media_type = kMediaTypeOciIndex;
+  index_desc.digest = content::Digest::Of(index);
+  index_desc.size = static_cast<int64_t>(index.size());
   {
     auto w = ValueOrFail(img->store->OpenWriter("index", index_desc.size, index_desc.digest));
     REQUIRE_OK(w->Write(index));
@@ -176,7 +179,7 @@ TEST_CASE("registry client: push and pull against a registry without auth",
     CHECK(r.manifest.digest == img->target.digest);
     REQUIRE_OK(s->Verify(r.target.digest));
     PullOptions windows;
-    windows.platform = Platform{"windows", "amd64", ""};
+    windows.platform = Platform{.os = "windows", .architecture = "amd64"};
     absl::StatusOr<PullResult> none = client.Pull(registry.Ref("berth/multi:v1"), *s, windows);
     REQUIRE_FALSE(none.ok());
     CHECK(absl::IsNotFound(none.status()));
@@ -288,7 +291,10 @@ TEST_CASE("registry client: a blob whose bytes do not match its digest is reject
 
   TempDir out("berth-registry-corrupt");
   auto store = ValueOrFail(content::Store::Open(out.Sub("content")));
-  Descriptor desc{layer.media_type, digest, layer.size, std::nullopt, {}};
+  Descriptor desc;
+  desc.media_type = layer.media_type;
+  desc.digest = digest;
+  desc.size = layer.size;
   absl::Status s = client.FetchBlob(ref, desc, *store, nullptr);
   REQUIRE_FALSE(s.ok());
   CHECK(absl::IsDataLoss(s));
@@ -300,6 +306,56 @@ TEST_CASE("registry client: a blob whose bytes do not match its digest is reject
   REQUIRE_FALSE(pulled.ok());
   CHECK(absl::IsDataLoss(pulled.status()));
   CHECK(absl::IsNotFound(store->Info(digest).status()));
+}
+
+TEST_CASE("registry client: HTTPS with the CAs and client certificate of the certs dir",
+          "[registry][integration]") {
+  berth::testing::TestPki pki;
+  berth::testing::TestPki other("another CA");
+  Registry registry(berth::testing::RegistryTls{pki.server_cert, pki.server_key, {pki.ca}});
+  std::unique_ptr<LocalImage> img = MakeImage(1);
+  TempDir certs("berth-certs");
+  const std::string dir = certs.Sub(registry.host());
+  REQUIRE(MkdirAll(dir).ok());
+  auto copy = [](const std::string& from, const std::string& to) {
+    REQUIRE(WriteFile(to, ValueOrFail(ReadFile(from))).ok());
+  };
+  auto push = [&] {
+    // A client per attempt: each reads the certs dir once.
+    ClientOptions options;
+    options.http.certs_dir = certs.path();
+    return Client(options).Push(registry.Ref("berth/tls:v1"), *img->store, img->target, {});
+  };
+
+  absl::Status s = push();
+  INFO(s.ToString());
+  CHECK(absl::IsUnavailable(s));
+  CHECK(ToStd(s.message())
+            .find("TLS certificate verification failed for registry " + registry.host()) !=
+        std::string::npos);
+
+  copy(other.ca, dir + "/other.crt");
+  s = push();
+  INFO(s.ToString());
+  CHECK(ToStd(s.message()).find(dir + "/other.crt") != std::string::npos);
+
+  copy(pki.ca, dir + "/ca.crt");
+  s = push();
+  INFO(s.ToString());
+  CHECK(absl::IsUnavailable(s));
+  CHECK(ToStd(s.message()).find(registry.host()) != std::string::npos);
+  CHECK(ToStd(s.message()).find("no client certificate") != std::string::npos);
+
+  copy(pki.client_cert, dir + "/client.cert");
+  copy(pki.client_key, dir + "/client.key");
+  REQUIRE_OK(push());
+  ClientOptions options;
+  options.http.certs_dir = certs.path();
+  Client client(options);
+  TempDir out("berth-registry-pull");
+  auto store = ValueOrFail(content::Store::Open(out.Sub("content")));
+  PullResult pulled = ValueOrFail(client.Pull(registry.Ref("berth/tls:v1"), *store, {}));
+  CheckPulled(pulled, *img, *store);
 }
 
 }  // namespace

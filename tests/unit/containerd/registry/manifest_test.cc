@@ -9,7 +9,14 @@
 namespace berth::containerd::registry {
 namespace {
 
+using images::kMediaTypeDockerManifest;
+using images::kMediaTypeOciIndex;
+using images::kMediaTypeOciManifest;
 using testing::ValueOrFail;
+
+Platform P(const std::string& os, const std::string& arch, const std::string& variant) {
+  return Platform{.os = os, .architecture = arch, .variant = variant};
+}
 
 const std::string kD1 = "sha256:" + std::string(64, '1');
 const std::string kD2 = "sha256:" + std::string(64, '2');
@@ -77,27 +84,26 @@ TEST_CASE("registry manifest: parses manifests and detects media types", "[regis
 TEST_CASE("registry manifest: selects a platform from an index", "[registry][manifest]") {
   Index index = SampleIndex();
   REQUIRE(index.manifests.size() == 4);
-  CHECK(ValueOrFail(SelectPlatform(index, {"linux", "amd64", ""})).digest.str() == kD1);
-  CHECK(ValueOrFail(SelectPlatform(index, {"linux", "arm", "v6"})).digest.str() == kD2);
+  CHECK(ValueOrFail(SelectPlatform(index, P("linux", "amd64", ""))).digest.str() == kD1);
+  CHECK(ValueOrFail(SelectPlatform(index, P("linux", "arm", "v6"))).digest.str() == kD2);
   // arm without a variant means v7; arm64 without one means v8.
-  CHECK(ValueOrFail(SelectPlatform(index, {"linux", "arm", ""})).digest.str() == kD3);
-  CHECK(ValueOrFail(SelectPlatform(index, {"linux", "arm64", ""})).digest.str() == kD4);
-  CHECK(ValueOrFail(SelectPlatform(index, {"linux", "arm64", "v8"})).digest.str() == kD4);
+  CHECK(ValueOrFail(SelectPlatform(index, P("linux", "arm", ""))).digest.str() == kD3);
+  CHECK(ValueOrFail(SelectPlatform(index, P("linux", "arm64", ""))).digest.str() == kD4);
+  CHECK(ValueOrFail(SelectPlatform(index, P("linux", "arm64", "v8"))).digest.str() == kD4);
 
-  absl::StatusOr<Descriptor> none = SelectPlatform(index, {"windows", "amd64", ""});
+  absl::StatusOr<Descriptor> none = SelectPlatform(index, P("windows", "amd64", ""));
   REQUIRE_FALSE(none.ok());
   CHECK(absl::IsNotFound(none.status()));
   CHECK(ToStd(none.status().message()).find("linux/arm/v7") != std::string_view::npos);
-  CHECK_FALSE(SelectPlatform(index, {"linux", "arm", "v5"}).ok());
+  CHECK_FALSE(SelectPlatform(index, P("linux", "arm", "v5")).ok());
 
-  Platform host = HostPlatform();
+  // The host's platform (images::HostPlatform) picks its own entry.
+  Platform host = images::HostPlatform();
   CHECK(host.os == "linux");
   CHECK_FALSE(host.architecture.empty());
-
-  CHECK(ValueOrFail(Platform::Parse("linux/arm64/v8")) == Platform{"linux", "arm64", "v8"});
-  CHECK(ValueOrFail(Platform::Parse("linux/amd64")).String() == "linux/amd64");
-  CHECK_FALSE(Platform::Parse("linux").ok());
-  CHECK_FALSE(Platform::Parse("linux//").ok());
+  if (host.architecture == "amd64") {
+    CHECK(ValueOrFail(SelectPlatform(index, host)).digest.str() == kD1);
+  }
 }
 
 }  // namespace
