@@ -55,6 +55,7 @@ void ContainerManager::HandleExit(const ContainerRef& entry, uint32_t status,
     Persist(entry);
   }
   entry->changed.notify_all();
+  if (container_ends_) container_ends_(id, false);
   Emit("die", entry, {{"exitCode", std::to_string(status)}});
   if (restart) {
     std::chrono::milliseconds delay;

@@ -23,6 +23,7 @@
 #include "engined/daemon/backends.h"
 #include "engined/daemon/background_tasks.h"
 #include "engined/daemon/container_store.h"
+#include "engined/daemon/log_options.h"
 #include "engined/daemon/restart_policy.h"
 
 namespace berth::engined {
@@ -70,6 +71,11 @@ class ContainerManager {
   using ExecExitFn = std::function<void(const std::string& container_id, const std::string& exec_id,
                                         uint32_t status)>;
   void SetExecExitSink(ExecExitFn sink) { exec_exits_ = std::move(sink); }
+  // A container's task ended (`removed` false) or the container is gone
+  // (true): the exec layer forgets that container's execs, as dockerd's
+  // Cleanup does. Called before the "die" / "destroy" event.
+  using ContainerEndFn = std::function<void(const std::string& container_id, bool removed)>;
+  void SetContainerEndSink(ContainerEndFn sink) { container_ends_ = std::move(sink); }
 
   // Brings the records in line with containerd (containers that exited
   // while berthd was down get their exit codes), then follows containerd's
@@ -107,6 +113,9 @@ class ContainerManager {
                                   const std::function<bool()>& cancelled);
   // Prepared before a docker-style Wait begins: the exit count it waits past.
   absl::StatusOr<ContainerRef> Get(const std::string& ref) { return store_.Get(ref); }
+  // The json-file options the shim writes `c`'s log with (its LogConfig,
+  // else daemon.json's log-opts): what a reader of the log needs.
+  absl::StatusOr<JsonFileOptions> LogOptionsOf(const Container& c) const;
 
   ContainerStore& store() { return store_; }
   ContainerdClient& containerd() { return containerd_; }
@@ -144,6 +153,7 @@ class ContainerManager {
   VolumeStore* volumes_;
   ContainerEventFn events_;
   ExecExitFn exec_exits_;
+  ContainerEndFn container_ends_;
 
   std::mutex backoff_mu_;
   std::map<std::string, RestartBackoff> backoff_;

@@ -66,6 +66,10 @@ absl::StatusOr<bool> ContainerManager::Start(const std::string& ref) {
   return started;
 }
 
+absl::StatusOr<JsonFileOptions> ContainerManager::LogOptionsOf(const Container& c) const {
+  return JsonFileOptionsOf(c.host_config, options_.default_log_opts);
+}
+
 absl::Status ContainerManager::DeleteTaskIfAny(const std::string& id) {
   ctrpb::DeleteTaskRequest del;
   del.set_container_id(id);
@@ -97,8 +101,7 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
   }
   const std::string& id = c.id;
   std::string dir = store_.Dir(id);
-  BERTH_ASSIGN_OR_RETURN(JsonFileOptions log_options,
-                         JsonFileOptionsOf(c.host_config, options_.default_log_opts));
+  BERTH_ASSIGN_OR_RETURN(JsonFileOptions log_options, LogOptionsOf(c));
   BERTH_ASSIGN_OR_RETURN(EtcFiles etc, WriteEtcFiles(dir, c.config, c.host_config));
   c.hostname_path = etc.hostname_path;
   c.hosts_path = etc.hosts_path;

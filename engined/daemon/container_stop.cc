@@ -2,10 +2,10 @@
 #include <signal.h>
 
 #include "common/logger.h"
+#include "common/signals.h"
 #include "common/status.h"
 #include "engined/daemon/container_config.h"
 #include "engined/daemon/container_manager.h"
-#include "common/signals.h"
 
 namespace berth::engined {
 
@@ -188,6 +188,7 @@ absl::Status ContainerManager::RemoveLocked(const ContainerRef& entry, bool remo
     log::Warnf("container {}: remove its snapshot: {}", id, s.error_message());
   }
   ReleaseContainerMounts(c, volumes_, remove_volumes);
+  if (container_ends_) container_ends_(id, true);
   Emit("destroy", entry);
   BERTH_RETURN_IF_ERROR(store_.Remove(entry));
   {
