@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,6 +42,9 @@ struct ManagerOptions {
   nlohmann::json default_log_opts = nlohmann::json::object();
   // daemon.json "default-ulimits", in HostConfig.Ulimits form.
   nlohmann::json default_ulimits = nlohmann::json::array();
+  // The predefined networks' IDs by name ("bridge", "host", "none"), for
+  // inspect's NetworkSettings.Networks.<name>.NetworkID.
+  std::map<std::string, std::string> network_ids;
 };
 
 struct CreateResult {

@@ -344,5 +344,61 @@ TEST_CASE("docker CLI: network ls, inspect, rm, create and port", "[berthd][netw
         nlohmann::json{{"80/tcp", nullptr}, {"90/tcp", nullptr}});
 }
 
+TEST_CASE(
+    "docker CLI: a container's NetworkID is its network's, its EndpointID the network's entry",
+    "[berthd][network][docker-cli]") {
+  RequireDockerCli();
+  BerthdFixture f;
+  auto network_id = [&](const std::string& name) {
+    SpawnResult r = f.Docker({"network", "inspect", "--format", "{{.Id}}", name});
+    REQUIRE(r.status.code == 0);
+    return r.out;
+  };
+  auto field = [&](const std::string& container, const std::string& format) {
+    return f.Docker({"inspect", "--format", format, container}).out;
+  };
+  // As docker: no IDs before the first start.
+  REQUIRE(f.Docker({"create", "--name", "fresh", "busybox", "true"}).status.code == 0);
+  CHECK(field("fresh",
+              "{{.NetworkSettings.Networks.bridge.NetworkID}}|"
+              "{{.NetworkSettings.Networks.bridge.EndpointID}}") == "|\n");
+
+  std::map<std::string, std::string> endpoints;
+  for (const std::string mode : {"bridge", "host", "none"}) {
+    std::string name = "on" + mode;
+    REQUIRE(f.Docker({"run", "-d", "--name", name, "--network", mode, "busybox", "sleep", "300"})
+                .status.code == 0);
+    std::string prefix = "{{.NetworkSettings.Networks." + mode + ".";
+    CHECK(field(name, prefix + "NetworkID}}") == network_id(mode));
+    std::string endpoint = field(name, prefix + "EndpointID}}");
+    REQUIRE(endpoint.size() == 65);  // 64 hex and the newline
+    endpoints[mode] = endpoint.substr(0, 64);
+  }
+  // The bridge's endpoint also in docker's old top-level field, and the
+  // network lists the running container with the same endpoint.
+  CHECK(field("onbridge", "{{.NetworkSettings.EndpointID}}") == endpoints["bridge"] + "\n");
+  CHECK(field("onhost", "{{.NetworkSettings.EndpointID}}") == "\n");
+  nlohmann::json bridge = f.Get("/networks/bridge").Json();
+  std::string onbridge = f.Inspect("onbridge")["Id"];
+  CHECK(bridge["Containers"][onbridge]["EndpointID"] == endpoints["bridge"]);
+
+  // Stopped: the network stays, the endpoint goes; a new start, a new one.
+  REQUIRE(f.Docker({"stop", "-t", "0", "onnone"}).status.code == 0);
+  CHECK(field("onnone",
+              "{{.NetworkSettings.Networks.none.NetworkID}}|"
+              "{{.NetworkSettings.Networks.none.EndpointID}}") ==
+        network_id("none").substr(0, 64) + "|\n");
+  REQUIRE(f.Docker({"start", "onnone"}).status.code == 0);
+  std::string again = field("onnone", "{{.NetworkSettings.Networks.none.EndpointID}}");
+  CHECK(again.size() == 65);
+  CHECK(again.substr(0, 64) != endpoints["none"]);
+
+  // Kept across a berthd restart (live restore).
+  f.StopBerthd(SIGTERM);
+  f.StartBerthd();
+  CHECK(field("onbridge", "{{.NetworkSettings.Networks.bridge.EndpointID}}") ==
+        endpoints["bridge"] + "\n");
+}
+
 }  // namespace
 }  // namespace berth::testing
