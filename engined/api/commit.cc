@@ -79,6 +79,7 @@ absl::StatusOr<std::string> CommitContainer(ContainerManager& containers,
   options.author = request.author;
   options.created_by = images::CommitCreatedBy(c.config);
   options.container = c.id;
+  options.container_config = c.config;
   options.reference = reference;
   BERTH_ASSIGN_OR_RETURN(std::string id, images.CreateImageFromLayer(options));
   std::string familiar;

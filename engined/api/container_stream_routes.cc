@@ -1,6 +1,7 @@
 // attach, logs and exec start: the endpoints that stream a process's output.
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 
 #include "absl/cleanup/cleanup.h"
 #include "common/logger.h"
@@ -10,6 +11,7 @@
 #include "engined/api/container_routes.h"
 #include "engined/daemon/attach_relay.h"
 #include "engined/daemon/log_options.h"
+#include "engined/http/target.h"
 #include "engined/logs/log_format.h"
 #include "engined/logs/log_reader.h"
 #include "engined/logs/time_parse.h"
@@ -33,11 +35,64 @@ bool HijackedClosed(int fd) {
 constexpr char kRawStream[] = "application/vnd.docker.raw-stream";
 constexpr char kMultiplexedStream[] = "application/vnd.docker.multiplexed-stream";
 
+// moby's Content-Type for these streams: the multiplexed type only for
+// multiplexed frames at API 1.42 or later, and (attach, exec start) only
+// on an upgraded connection; raw-stream otherwise, whatever the frames.
+std::string StreamType(const Request& r, bool multiplexed, bool hijacked) {
+  bool named = r.api_version.empty() || http::CompareVersions(r.api_version, "1.42") >= 0;
+  if (hijacked && r.Header("upgrade").empty()) named = false;
+  return multiplexed && named ? kMultiplexedStream : kRawStream;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// What attach's logs=1 replays: the container's whole log, the selected
+// streams only, in the attach stream's format (moby's containerAttach
+// reads the log driver with Tail -1 and writes each message to the
+// attached stdout / stderr).
+struct LogReplay {
+  bool enabled = true;  // false for the "none" driver: nothing to read
+  logs::LogReadOptions read;
+  bool tty = false;
+};
+
+// false: the client went away (or the driver cannot be read, which ends
+// the attach as docker's "Error attaching: ..." line does).
+bool ReplayLog(const LogReplay& replay, int fd) {
+  logs::LogFormatOptions format{replay.tty, false};
+  if (!replay.enabled) {
+    // moby prints the error on the attached stdout and ends the attach.
+    std::string line = "Error attaching: configured logging driver does not support reading\n";
+    (void)SendAll(fd, replay.tty ? line : http::MultiplexFrame(1, line));
+    return false;
+  }
+  if (!replay.read.show_stdout && !replay.read.show_stderr) return true;
+  bool client_ok = true;
+  logs::LogSink sink = logs::FormattingSink(format, [&](std::string_view bytes) {
+    client_ok = SendAll(fd, bytes);
+    return client_ok;
+  });
+  absl::Status s = logs::ReadLogs(replay.read, sink);
+  // moby logs a read error and goes on with the stream.
+  if (!s.ok()) log::Warnf("attach: replaying {}: {}", replay.read.path, s);
+  return client_ok;
+}
+
 void Attach(ContainerManager& containers, Request& r, ResponseWriter& w) {
   absl::StatusOr<ContainerRef> found = containers.Get(r.Param("id"));
   if (!found.ok()) return w.Error(found.status());
   ContainerRef entry = *found;
-  if (!r.QueryBool("stream") && !r.QueryBool("logs")) {
+  const bool stream = r.QueryBool("stream");
+  const bool logs = r.QueryBool("logs");
+  if (!stream && !logs) {
     return w.Error(400, "at least one of stream or logs must be set");
   }
   AttachOptions options;
@@ -47,23 +102,40 @@ void Attach(ContainerManager& containers, Request& r, ResponseWriter& w) {
     if (!keys.ok()) return w.Error(keys.status());
     options.detach_keys = *keys;
   }
+  options.stdout = r.QueryBool("stdout");
+  options.stderr = r.QueryBool("stderr");
+  LogReplay replay;
+  // The exits seen so far: a stream on a stopped container waits for its
+  // next start (docker start -a attaches first), not for an old exit.
+  uint64_t exits = 0;
   {
     std::lock_guard<std::mutex> lock(entry->mu);
     const Container& c = entry->c;
     RunState st = c.state.status;
-    if (st == RunState::kExited || st == RunState::kDead || st == RunState::kRemoving) {
-      return w.Error(409, "You cannot attach to a stopped container, start it first");
-    }
     if (st == RunState::kPaused) {
       return w.Error(409, "You cannot attach to a paused container, unpause it first");
+    }
+    // A log replay alone reads a stopped container too, as dockerd's does.
+    if (stream && (st == RunState::kDead || st == RunState::kRemoving)) {
+      return w.Error(409, "You cannot attach to a stopped container, start it first");
     }
     options.container_id = c.id;
     options.tty = JsonBool(c.config, "Tty");
     options.stdin = r.QueryBool("stdin") && JsonBool(c.config, "OpenStdin");
     options.stdin_once = JsonBool(c.config, "StdinOnce");
-    ++entry->pending_attaches;
+    if (logs) {
+      absl::StatusOr<JsonFileOptions> log_options = containers.LogOptionsOf(c);
+      replay.enabled = !log_options.ok() || log_options->enabled;
+      replay.read.path = c.log_path;
+      replay.read.max_files = log_options.ok() ? log_options->max_file : 1;
+      replay.read.show_stdout = options.stdout;
+      replay.read.show_stderr = options.stderr;
+      replay.tty = options.tty;
+    }
+    exits = entry->exits;
+    if (stream) ++entry->pending_attaches;
   }
-  bool counted = true;
+  bool counted = stream;
   auto attached = [&] {
     if (!counted) return;
     counted = false;
@@ -74,17 +146,22 @@ void Attach(ContainerManager& containers, Request& r, ResponseWriter& w) {
     entry->changed.notify_all();
   };
   absl::Cleanup release = attached;
-  options.stdout = r.QueryBool("stdout");
-  options.stderr = r.QueryBool("stderr");
 
-  absl::StatusOr<http::Hijacked> conn = w.Hijack(options.tty ? kRawStream : kMultiplexedStream);
+  absl::StatusOr<http::Hijacked> conn = w.Hijack(StreamType(r, !options.tty, true));
   if (!conn.ok()) return;
-  // A created container (docker run attaches first): wait for its task.
+  if (logs && !ReplayLog(replay, conn->fd.get())) return;
+  containers.EmitEvent("attach", options.container_id);
+  if (!stream) {
+    ::shutdown(conn->fd.get(), SHUT_RDWR);
+    return;
+  }
+  // A created or stopped container (docker run, docker start -a attach
+  // first): wait for its next task.
   {
     std::unique_lock<std::mutex> lock(entry->mu);
     for (;;) {
       RunState st = entry->c.state.status;
-      if (entry->removed || st == RunState::kExited || st == RunState::kDead) return;
+      if (entry->removed || entry->exits != exits || st == RunState::kDead) return;
       if (st == RunState::kRunning || st == RunState::kPaused) break;
       entry->changed.wait_for(lock, std::chrono::milliseconds(200));
       if (HijackedClosed(conn->fd.get())) return;
@@ -120,7 +197,7 @@ void Logs(ContainerManager& containers, Request& r, ResponseWriter& w) {
   {
     std::lock_guard<std::mutex> lock(entry->mu);
     const Container& c = entry->c;
-    absl::StatusOr<JsonFileOptions> log_options = JsonFileOptionsOf(c.host_config, {});
+    absl::StatusOr<JsonFileOptions> log_options = containers.LogOptionsOf(c);
     if (log_options.ok() && !log_options->enabled) {
       return w.Error(501, "configured logging driver does not support reading");
     }
@@ -135,7 +212,7 @@ void Logs(ContainerManager& containers, Request& r, ResponseWriter& w) {
     std::lock_guard<std::mutex> lock(entry->mu);
     return entry->removed || !entry->c.state.Running();
   };
-  w.BeginStream(200, tty ? kRawStream : kMultiplexedStream);
+  w.BeginStream(200, StreamType(r, !tty, false));
   logs::LogFormatOptions format{tty, r.QueryBool("timestamps")};
   logs::LogSink sink =
       logs::FormattingSink(format, [&](std::string_view bytes) { return w.Write(bytes); });
@@ -175,8 +252,7 @@ void ExecStart(ExecManager& execs, Request& r, ResponseWriter& w) {
   }
   absl::Status s =
       execs.StartAttached(id, [&](bool tty) -> absl::StatusOr<std::pair<UniqueFd, std::string>> {
-        BERTH_ASSIGN_OR_RETURN(http::Hijacked conn,
-                               w.Hijack(tty ? kRawStream : kMultiplexedStream));
+        BERTH_ASSIGN_OR_RETURN(http::Hijacked conn, w.Hijack(StreamType(r, !tty, true)));
         return std::make_pair(std::move(conn.fd), std::move(conn.buffered));
       });
   if (!s.ok()) {

@@ -23,8 +23,7 @@ constexpr char kUserNetworksUnsupported[] =
 // The network a container's NetworkMode puts it on ("default" is bridge);
 // empty for container:<id> modes.
 std::string NetworkOf(const Container& c) {
-  std::string mode = c.host_config.value("NetworkMode", "");
-  if (mode.empty() || mode == "default") return "bridge";
+  std::string mode = c.NetworkMode();
   return network::IsPredefinedNetwork(mode) ? mode : "";
 }
 
@@ -33,7 +32,9 @@ std::vector<NetworkEndpoint> RunningOn(ContainerManager& containers, const std::
   for (const ContainerRef& entry : containers.store().List()) {
     std::lock_guard<std::mutex> lock(entry->mu);
     const Container& c = entry->c;
-    if (c.state.Running() && NetworkOf(c) == name) out.push_back({c.id, c.BareName()});
+    if (c.state.Running() && NetworkOf(c) == name) {
+      out.push_back({c.id, c.BareName(), c.endpoint_id});
+    }
   }
   return out;
 }

@@ -42,6 +42,11 @@ absl::StatusOr<RunState> ParseRunState(const std::string& name) {
   return InvalidArgumentf("invalid container status {:?}", name);
 }
 
+std::string Container::NetworkMode() const {
+  std::string mode = Get<std::string>(host_config, "NetworkMode", "");
+  return mode.empty() || mode == "default" ? "bridge" : mode;
+}
+
 nlohmann::json ContainerToRecord(const Container& c) {
   const ContainerState& s = c.state;
   return {
@@ -70,6 +75,8 @@ nlohmann::json ContainerToRecord(const Container& c) {
       {"ResolvConfPath", c.resolv_conf_path},
       {"Mounts", c.mounts},
       {"Warnings", c.warnings},
+      {"NetworkID", c.network_id},
+      {"EndpointID", c.endpoint_id},
   };
 }
 
@@ -102,6 +109,8 @@ absl::StatusOr<Container> ContainerFromRecord(const nlohmann::json& r) {
   c.hostname_path = Get<std::string>(r, "HostnamePath", "");
   c.hosts_path = Get<std::string>(r, "HostsPath", "");
   c.resolv_conf_path = Get<std::string>(r, "ResolvConfPath", "");
+  c.network_id = Get<std::string>(r, "NetworkID", "");
+  c.endpoint_id = Get<std::string>(r, "EndpointID", "");
   if (auto it = r.find("Mounts"); it != r.end() && it->is_array()) c.mounts = *it;
   if (auto it = r.find("Warnings"); it != r.end() && it->is_array()) {
     for (const auto& w : *it) {

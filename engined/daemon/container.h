@@ -57,10 +57,19 @@ struct Container {
   // the volumes layer resolved them at create.
   nlohmann::json mounts = nlohmann::json::array();
   std::vector<std::string> warnings;
+  // The predefined network's ID, from the first start on (docker keeps it
+  // once the container has been connected), and the endpoint's ID while
+  // it runs (a new one each start); empty otherwise, and both empty in
+  // container:<id> mode.
+  std::string network_id;
+  std::string endpoint_id;
 
   std::string ShortId() const { return id.substr(0, 12); }
   // The name without its leading '/'.
   std::string BareName() const { return name.empty() ? name : name.substr(1); }
+  // HostConfig.NetworkMode with docker's default: "" and "default" are
+  // "bridge"; "container:<id>" is returned as it is.
+  std::string NetworkMode() const;
 };
 
 // The persisted record, and back.

@@ -158,6 +158,8 @@ absl::Status ContainerArchive::Archive(const std::string& ref, const std::string
     return System(ErrnoErrorf(errno, "stat {}", abs));
   }
   on_stat(*stat);
+  // moby logs the event once the tar is ready to stream.
+  containers_.EmitEvent("archive-path", entry->c.id);
   return System(WriteTarOfEntry(dir.get(), name, st, prefix, sink));
 }
 
@@ -190,11 +192,12 @@ absl::Status ContainerArchive::Extract(const std::string& ref, const std::string
   apply.allow_devices = true;
   apply.no_overwrite_dir_non_dir = options.no_overwrite_dir_non_dir;
   std::string user = c.config.value("User", "");
+  // As moby: without copyUIDGID, or with it for a container without a
+  // User, the tar's owners are kept; with both, every entry is owned by
+  // the User as the container's own /etc files resolve it.
   if (options.copy_uid_gid && !user.empty()) {
-    absl::StatusOr<spec::ResolvedUser> owner =
-        spec::ResolveUser(fmt::format("/proc/self/fd/{}", fs->root_fd()), user, {});
-    if (!owner.ok()) return absl::InvalidArgumentError(owner.status().message());
-    apply.owner = std::make_pair(owner->uid, owner->gid);
+    BERTH_ASSIGN_OR_RETURN(
+        apply.owner, spec::ResolveCopyOwner(fmt::format("/proc/self/fd/{}", fs->root_fd()), user));
   }
   absl::StatusOr<diff::ApplyResult> applied = diff::ApplyLayerFrom(read, dir->get(), apply);
   if (!applied.ok()) {
@@ -204,6 +207,7 @@ absl::Status ContainerArchive::Extract(const std::string& ref, const std::string
     }
     return System(applied.status());
   }
+  containers_.EmitEvent("extract-to-dir", c.id);
   return absl::OkStatus();
 }
 
@@ -212,7 +216,9 @@ absl::Status ContainerArchive::Export(const std::string& ref, const TarSink& sin
   absl::StatusOr<ContainerFs> fs =
       ContainerFs::OpenSnapshot(containers_.containerd(), entry, ScratchDir(entry->c.id));
   if (!fs.ok()) return System(fs.status());
-  return System(WriteTarOfTree(fs->root_fd(), sink));
+  BERTH_RETURN_IF_ERROR(System(WriteTarOfTree(fs->root_fd(), sink)));
+  containers_.EmitEvent("export", entry->c.id);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Change>> ContainerArchive::Changes(const std::string& ref) {

@@ -43,6 +43,7 @@ void ContainerManager::HandleExit(const ContainerRef& entry, uint32_t status,
     c.state.pid = 0;
     c.state.exit_code = static_cast<int>(status);
     c.state.finished_at = exited_at;
+    c.endpoint_id.clear();
     ++entry->exits;
     auto_remove = BoolField(c.host_config, "AutoRemove");
     restart = !auto_remove && !stopping_ &&
@@ -55,6 +56,7 @@ void ContainerManager::HandleExit(const ContainerRef& entry, uint32_t status,
     Persist(entry);
   }
   entry->changed.notify_all();
+  if (container_ends_) container_ends_(id, false);
   Emit("die", entry, {{"exitCode", std::to_string(status)}});
   if (restart) {
     std::chrono::milliseconds delay;

@@ -31,12 +31,6 @@ int64_t UnixSeconds(const std::string& rfc3339) {
   return t.ok() ? t->tv_sec : 0;
 }
 
-std::string NetworkMode(const Container& c) {
-  auto it = c.host_config.find("NetworkMode");
-  std::string mode = it != c.host_config.end() && it->is_string() ? it->get<std::string>() : "";
-  return mode.empty() || mode == "default" ? "bridge" : mode;
-}
-
 nlohmann::json Labels(const Container& c) {
   auto it = c.config.find("Labels");
   return it != c.config.end() && it->is_object() ? *it : nlohmann::json::object();
@@ -73,8 +67,7 @@ std::string ContainerStatusText(const ContainerState& st, int64_t now) {
 nlohmann::json InspectPorts(const Container& c, const std::string& mode) {
   nlohmann::json ports = nlohmann::json::object();
   if (mode != "bridge") return ports;
-  for (const nlohmann::json* group :
-       {&c.config, &c.host_config}) {
+  for (const nlohmann::json* group : {&c.config, &c.host_config}) {
     const char* key = group == &c.config ? "ExposedPorts" : "PortBindings";
     auto it = group->find(key);
     if (it == group->end() || !it->is_object()) continue;
@@ -85,10 +78,39 @@ nlohmann::json InspectPorts(const Container& c, const std::string& mode) {
   return ports;
 }
 
+namespace {
+
+// NetworkSettings.Networks: the container's one network, as docker keeps
+// it: IDs empty until the first start, NetworkID kept after, EndpointID
+// only while running; no addresses (berthd's bridge has none yet). A
+// container sharing another's namespace has none.
+nlohmann::json InspectNetworks(const Container& c, const std::string& mode) {
+  nlohmann::json networks = nlohmann::json::object();
+  if (mode.rfind("container:", 0) == 0) return networks;
+  networks[mode] = {{"IPAMConfig", nullptr},
+                    {"Links", nullptr},
+                    {"Aliases", nullptr},
+                    {"MacAddress", ""},
+                    {"DriverOpts", nullptr},
+                    {"GwPriority", 0},
+                    {"NetworkID", c.network_id},
+                    {"EndpointID", c.endpoint_id},
+                    {"Gateway", ""},
+                    {"IPAddress", ""},
+                    {"IPPrefixLen", 0},
+                    {"IPv6Gateway", ""},
+                    {"GlobalIPv6Address", ""},
+                    {"GlobalIPv6PrefixLen", 0},
+                    {"DNSNames", nullptr}};
+  return networks;
+}
+
+}  // namespace
+
 nlohmann::json ContainerInspectJson(const Container& c, const std::vector<std::string>& exec_ids) {
   std::vector<std::string> cmd = CommandLine(c.config);
   const ContainerState& s = c.state;
-  std::string mode = NetworkMode(c);
+  std::string mode = c.NetworkMode();
   return {
       {"Id", c.id},
       {"Created", c.created},
@@ -134,7 +156,8 @@ nlohmann::json ContainerInspectJson(const Container& c, const std::vector<std::s
         {"SandboxKey", ""},
         {"SecondaryIPAddresses", nullptr},
         {"SecondaryIPv6Addresses", nullptr},
-        {"EndpointID", ""},
+        // docker's deprecated top-level fields mirror the default bridge's endpoint.
+        {"EndpointID", mode == "bridge" ? c.endpoint_id : ""},
         {"Gateway", ""},
         {"GlobalIPv6Address", ""},
         {"GlobalIPv6PrefixLen", 0},
@@ -142,21 +165,7 @@ nlohmann::json ContainerInspectJson(const Container& c, const std::vector<std::s
         {"IPPrefixLen", 0},
         {"IPv6Gateway", ""},
         {"MacAddress", ""},
-        {"Networks",
-         {{mode,
-           {{"IPAMConfig", nullptr},
-            {"Links", nullptr},
-            {"Aliases", nullptr},
-            {"NetworkID", ""},
-            {"EndpointID", ""},
-            {"Gateway", ""},
-            {"IPAddress", ""},
-            {"IPPrefixLen", 0},
-            {"IPv6Gateway", ""},
-            {"GlobalIPv6Address", ""},
-            {"GlobalIPv6PrefixLen", 0},
-            {"MacAddress", ""},
-            {"DriverOpts", nullptr}}}}}}},
+        {"Networks", InspectNetworks(c, mode)}}},
   };
 }
 
@@ -173,7 +182,7 @@ nlohmann::json ContainerSummaryJson(const Container& c) {
       {"Labels", Labels(c)},
       {"State", RunStateName(c.state.status)},
       {"Status", ContainerStatusText(c.state, RealtimeNow().tv_sec)},
-      {"HostConfig", {{"NetworkMode", NetworkMode(c)}}},
+      {"HostConfig", {{"NetworkMode", c.NetworkMode()}}},
       {"NetworkSettings", {{"Networks", nlohmann::json::object()}}},
       {"Mounts", ApiMounts(c)},
   };

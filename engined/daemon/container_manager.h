@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "engined/daemon/backends.h"
 #include "engined/daemon/background_tasks.h"
 #include "engined/daemon/container_store.h"
+#include "engined/daemon/log_options.h"
 #include "engined/daemon/restart_policy.h"
 
 namespace berth::engined {
@@ -40,6 +42,9 @@ struct ManagerOptions {
   nlohmann::json default_log_opts = nlohmann::json::object();
   // daemon.json "default-ulimits", in HostConfig.Ulimits form.
   nlohmann::json default_ulimits = nlohmann::json::array();
+  // The predefined networks' IDs by name ("bridge", "host", "none"), for
+  // inspect's NetworkSettings.Networks.<name>.NetworkID.
+  std::map<std::string, std::string> network_ids;
 };
 
 struct CreateResult {
@@ -70,6 +75,11 @@ class ContainerManager {
   using ExecExitFn = std::function<void(const std::string& container_id, const std::string& exec_id,
                                         uint32_t status)>;
   void SetExecExitSink(ExecExitFn sink) { exec_exits_ = std::move(sink); }
+  // A container's task ended (`removed` false) or the container is gone
+  // (true): the exec layer forgets that container's execs, as dockerd's
+  // Cleanup does. Called before the "die" / "destroy" event.
+  using ContainerEndFn = std::function<void(const std::string& container_id, bool removed)>;
+  void SetContainerEndSink(ContainerEndFn sink) { container_ends_ = std::move(sink); }
 
   // Brings the records in line with containerd (containers that exited
   // while berthd was down get their exit codes), then follows containerd's
@@ -107,6 +117,9 @@ class ContainerManager {
                                   const std::function<bool()>& cancelled);
   // Prepared before a docker-style Wait begins: the exit count it waits past.
   absl::StatusOr<ContainerRef> Get(const std::string& ref) { return store_.Get(ref); }
+  // The json-file options the shim writes `c`'s log with (its LogConfig,
+  // else daemon.json's log-opts): what a reader of the log needs.
+  absl::StatusOr<JsonFileOptions> LogOptionsOf(const Container& c) const;
 
   ContainerStore& store() { return store_; }
   ContainerdClient& containerd() { return containerd_; }
@@ -144,6 +157,7 @@ class ContainerManager {
   VolumeStore* volumes_;
   ContainerEventFn events_;
   ExecExitFn exec_exits_;
+  ContainerEndFn container_ends_;
 
   std::mutex backoff_mu_;
   std::map<std::string, RestartBackoff> backoff_;

@@ -9,6 +9,7 @@
 #include "engined/daemon/container_manager.h"
 #include "engined/daemon/etc_files.h"
 #include "engined/daemon/log_options.h"
+#include "engined/daemon/names.h"
 #include "engined/daemon/rootfs_mount.h"
 
 namespace berth::engined {
@@ -66,6 +67,10 @@ absl::StatusOr<bool> ContainerManager::Start(const std::string& ref) {
   return started;
 }
 
+absl::StatusOr<JsonFileOptions> ContainerManager::LogOptionsOf(const Container& c) const {
+  return JsonFileOptionsOf(c.host_config, options_.default_log_opts);
+}
+
 absl::Status ContainerManager::DeleteTaskIfAny(const std::string& id) {
   ctrpb::DeleteTaskRequest del;
   del.set_container_id(id);
@@ -97,8 +102,7 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
   }
   const std::string& id = c.id;
   std::string dir = store_.Dir(id);
-  BERTH_ASSIGN_OR_RETURN(JsonFileOptions log_options,
-                         JsonFileOptionsOf(c.host_config, options_.default_log_opts));
+  BERTH_ASSIGN_OR_RETURN(JsonFileOptions log_options, LogOptionsOf(c));
   BERTH_ASSIGN_OR_RETURN(EtcFiles etc, WriteEtcFiles(dir, c.config, c.host_config));
   c.hostname_path = etc.hostname_path;
   c.hosts_path = etc.hosts_path;
@@ -159,6 +163,11 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
     entry->c.state.exit_code = 0;
     entry->c.state.error.clear();
     entry->c.state.oom_killed = false;
+    // Connected: the network's ID stays from now on, the endpoint is this run's.
+    if (auto n = options_.network_ids.find(c.NetworkMode()); n != options_.network_ids.end()) {
+      entry->c.network_id = n->second;
+      entry->c.endpoint_id = NewObjectId();
+    }
     Persist(entry);
   }
   {
@@ -184,6 +193,7 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
     entry->c.state.status =
         entry->c.state.has_been_started ? RunState::kExited : RunState::kCreated;
     entry->c.state.pid = 0;
+    entry->c.endpoint_id.clear();
     auto [message, code] = DockerStartError(s.error_message());
     entry->c.state.error = message;
     entry->c.state.exit_code = code;

@@ -198,6 +198,7 @@ absl::Status ContainerManager::RemoveLocked(const ContainerRef& entry, bool remo
     log::Warnf("container {}: remove its snapshot: {}", id, s.error_message());
   }
   ReleaseContainerMounts(c, volumes_, remove_volumes);
+  if (container_ends_) container_ends_(id, true);
   Emit("destroy", entry);
   BERTH_RETURN_IF_ERROR(store_.Remove(entry));
   {

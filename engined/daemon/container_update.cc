@@ -29,7 +29,7 @@ absl::StatusOr<std::vector<std::string>> ContainerManager::Update(const std::str
           "Cannot update container {}: container is marked for removal and cannot be \"update\"",
           id);
     }
-    BERTH_RETURN_IF_ERROR(ValidateContainerUpdate(update, c.host_config, &warnings));
+    BERTH_RETURN_IF_ERROR(ValidateContainerUpdate(update, &warnings));
     before = c.host_config;
     after = c.host_config;
     if (absl::Status s = ApplyContainerUpdate(update, after); !s.ok()) {

@@ -22,7 +22,8 @@ int64_t Int(const json& hc, const char* key) {
   return it != hc.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
-absl::Status Conflict(const char* message) { return absl::InvalidArgumentError(message); }
+// moby's conflictingUpdateOptions: a conflict (409).
+absl::Status Conflict(const char* message) { return absl::FailedPreconditionError(message); }
 
 // moby container.UpdateContainer: NanoCpus replaces CpuPeriod/CpuQuota, so
 // one set blocks updating the other.
@@ -92,8 +93,8 @@ absl::StatusOr<ContainerUpdate> ParseContainerUpdate(const nlohmann::json& body)
   return u;
 }
 
-absl::Status ValidateContainerUpdate(const ContainerUpdate& u, const nlohmann::json& host_config,
-                                     std::vector<std::string>* warnings, int num_cpus) {
+absl::Status ValidateContainerUpdate(const ContainerUpdate& u, std::vector<std::string>* warnings,
+                                     int num_cpus) {
   // docker's verifyContainerSettings on the update alone.
   json given = {{"Memory", u.memory},
                 {"MemorySwap", u.memory_swap},
@@ -107,7 +108,6 @@ absl::Status ValidateContainerUpdate(const ContainerUpdate& u, const nlohmann::j
   spec::ValidateOptions options;
   options.update = true;
   options.num_cpus = num_cpus;
-  options.current_memory_swap = CurrentSwap(host_config);
   BERTH_RETURN_IF_ERROR(spec::ValidateHostConfig(given, json::object(), options));
   if (u.kernel_memory != 0 && warnings != nullptr) warnings->push_back(kKernelMemoryWarning);
   return absl::OkStatus();
@@ -117,6 +117,14 @@ absl::Status ApplyContainerUpdate(const ContainerUpdate& u, nlohmann::json& host
   if (!host_config.is_object()) host_config = json::object();
   const int64_t current_swap = CurrentSwap(host_config);
   BERTH_RETURN_IF_ERROR(CheckCpuConflicts(u, host_config));
+  // moby's UpdateContainer: a new memory limit above the swap limit
+  // recorded (0 when the container has none, so any new limit; -1 for
+  // unlimited swap) needs a new swap limit with it.
+  if (u.memory != 0 && u.memory > current_swap && u.memory_swap == 0) {
+    return Conflict(
+        "Memory limit should be smaller than already set memoryswap limit, update the memoryswap "
+        "at the same time");
+  }
   if (u.restart_policy) {
     const std::string name = (*u.restart_policy)["Name"].get<std::string>();
     auto auto_remove = host_config.find("AutoRemove");

@@ -42,13 +42,14 @@ absl::StatusOr<ContainerUpdate> ParseContainerUpdate(const nlohmann::json& body)
 // be larger than memory limit, see usage", ...). Warnings (KernelMemory is
 // ignored) go to `warnings`. `num_cpus` 0: this host's.
 absl::Status ValidateContainerUpdate(const ContainerUpdate& update,
-                                     const nlohmann::json& host_config,
                                      std::vector<std::string>* warnings, int num_cpus = 0);
 
 // Applies `update` to the container's `host_config` (moby's
-// container.UpdateContainer), or InvalidArgument when it conflicts with
-// it ("Conflicting options: ...", "Restart policy cannot be updated because
-// AutoRemove is enabled for the container"), leaving it unchanged.
+// container.UpdateContainer), or FailedPrecondition (docker's 409) when it
+// conflicts with it ("Conflicting options: ...", "Restart policy cannot be
+// updated because AutoRemove is enabled for the container", "Memory limit
+// should be smaller than already set memoryswap limit, ..."), leaving it
+// unchanged.
 absl::Status ApplyContainerUpdate(const ContainerUpdate& update, nlohmann::json& host_config);
 
 // The OCI linux.resources a running task gets after an update: every limit

@@ -23,6 +23,27 @@ bool BoolField(const nlohmann::json& j, const char* key) {
 ExecManager::ExecManager(ContainerManager& containers) : containers_(containers) {
   containers_.SetExecExitSink([this](const std::string& container_id, const std::string& exec_id,
                                      uint32_t status) { OnExit(container_id, exec_id, status); });
+  containers_.SetContainerEndSink([this](const std::string& container_id, bool removed) {
+    OnContainerEnd(container_id, removed);
+  });
+}
+
+void ExecManager::MarkExitedLocked(ExecInstance& exec, int code) {
+  exec.running = false;
+  if (!exec.exited) exec.exited_at = std::chrono::steady_clock::now();
+  exec.exited = true;
+  exec.exit_code = code;
+}
+
+void ExecManager::PruneLocked() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = execs_.begin(); it != execs_.end();) {
+    if (it->second->exited && now - it->second->exited_at >= kDropAfter) {
+      it = execs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 absl::StatusOr<std::string> ExecManager::Create(const std::string& container_ref,
@@ -41,26 +62,30 @@ absl::StatusOr<std::string> ExecManager::Create(const std::string& container_ref
   }
   BERTH_ASSIGN_OR_RETURN(ContainerRef entry, containers_.Get(container_ref));
   auto exec = std::make_shared<ExecInstance>();
-  {
-    std::lock_guard<std::mutex> lock(entry->mu);
-    if (entry->c.state.status == RunState::kPaused) {
-      return FailedPreconditionf("Container {} is paused, unpause the container before exec",
-                                 entry->c.id);
-    }
-    if (entry->c.state.status != RunState::kRunning) {
-      return FailedPreconditionf("Container {} is not running", entry->c.id);
-    }
-    exec->container_id = entry->c.id;
-  }
   exec->id = NewObjectId();
   exec->config = config;
-  std::lock_guard<std::mutex> lock(mu_);
+  // Registered under the container's lock: an exit recorded after this
+  // finds it (OnContainerEnd runs once the state says exited).
+  std::lock_guard<std::mutex> lock(entry->mu);
+  // moby's getActiveContainer, with its wording (the paused one names the
+  // container as the client did).
+  if (entry->c.state.status == RunState::kPaused) {
+    return FailedPreconditionf("Container {} is paused, unpause the container before exec",
+                               container_ref);
+  }
+  if (entry->c.state.status != RunState::kRunning) {
+    return FailedPreconditionf("container {} is not running", entry->c.id);
+  }
+  exec->container_id = entry->c.id;
+  std::lock_guard<std::mutex> execs_lock(mu_);
+  PruneLocked();
   execs_[exec->id] = exec;
   return exec->id;
 }
 
 absl::StatusOr<std::shared_ptr<ExecInstance>> ExecManager::Get(const std::string& exec_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  PruneLocked();
   auto it = execs_.find(exec_id);
   if (it == execs_.end()) return NotFoundf("No such exec instance: {}", exec_id);
   return it->second;
@@ -78,7 +103,7 @@ absl::Status ExecManager::Prepare(const std::shared_ptr<ExecInstance>& exec) {
   {
     std::lock_guard<std::mutex> lock(entry->mu);
     if (entry->c.state.status != RunState::kRunning) {
-      return FailedPreconditionf("Container {} is not running", exec->container_id);
+      return FailedPreconditionf("container {} is not running", exec->container_id);
     }
     pid = entry->c.state.pid;
   }
@@ -114,8 +139,7 @@ absl::Status ExecManager::StartProcess(const std::shared_ptr<ExecInstance>& exec
   grpc::Status s = containerd.tasks().Start(containerd.Ctx().get(), start, &started);
   std::lock_guard<std::mutex> lock(mu_);
   if (!s.ok()) {
-    exec->exited = true;
-    exec->exit_code = 126;
+    MarkExitedLocked(*exec, 126);
     return CallStatus(s, "exec start");
   }
   exec->running = !exec->exited;
@@ -187,7 +211,8 @@ absl::StatusOr<nlohmann::json> ExecManager::Inspect(const std::string& exec_id) 
       {"OpenStdin", BoolField(c, "AttachStdin")},
       {"OpenStderr", BoolField(c, "AttachStderr")},
       {"OpenStdout", BoolField(c, "AttachStdout")},
-      {"CanRemove", false},
+      {"CanRemove",
+       exec->exited && std::chrono::steady_clock::now() - exec->exited_at >= kCanRemoveAfter},
       {"ContainerID", exec->container_id},
       {"DetachKeys", c.value("DetachKeys", "")},
       {"Pid", exec->pid},
@@ -208,11 +233,7 @@ void ExecManager::OnExit(const std::string& container_id, const std::string& exe
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = execs_.find(exec_id);
-    if (it != execs_.end()) {
-      it->second->running = false;
-      it->second->exited = true;
-      it->second->exit_code = static_cast<int>(status);
-    }
+    if (it != execs_.end()) MarkExitedLocked(*it->second, static_cast<int>(status));
   }
   ContainerdClient& containerd = containers_.containerd();
   ctrpb::DeleteProcessRequest del;
@@ -220,6 +241,25 @@ void ExecManager::OnExit(const std::string& container_id, const std::string& exe
   del.set_exec_id(exec_id);
   ctrpb::DeleteResponse deleted;
   (void)containerd.tasks().DeleteProcess(containerd.Ctx().get(), del, &deleted);
+}
+
+void ExecManager::OnContainerEnd(const std::string& container_id, bool removed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = execs_.begin(); it != execs_.end();) {
+    ExecInstance& exec = *it->second;
+    if (exec.container_id != container_id) {
+      ++it;
+    } else if (removed || !exec.started) {
+      it = execs_.erase(it);
+    } else {
+      // Started: it died with the container's namespace. containerd's shim
+      // publishes such exits before the init's, so dockerd has recorded
+      // them (and keeps them) by now; here its event may still be on the
+      // way and corrects the code when it comes.
+      if (!exec.exited) MarkExitedLocked(exec, 137);
+      ++it;
+    }
+  }
 }
 
 }  // namespace berth::engined

@@ -1,8 +1,13 @@
 // docker exec: instances created on a running container, started later
 // (attached through a hijacked connection or detached), inspected, resized.
-// Like dockerd, berthd keeps exec instances in memory only.
+// Like dockerd, berthd keeps exec instances in memory only, and forgets
+// them as dockerd does: those never started when their container's task
+// ends (and every one when the container is removed) at once, those that
+// exited some minutes later (dockerd's exec GC). One still running when
+// the task ends has died with it and is kept as exited.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -25,6 +30,7 @@ struct ExecInstance {
   bool exited = false;
   int exit_code = 0;
   int pid = 0;
+  std::chrono::steady_clock::time_point exited_at;
 };
 
 class ExecManager {
@@ -50,12 +56,23 @@ class ExecManager {
 
   // From the container manager's event loop.
   void OnExit(const std::string& container_id, const std::string& exec_id, uint32_t status);
+  // The container's task ended, or (`removed`) the container is gone.
+  void OnContainerEnd(const std::string& container_id, bool removed);
+
+  // dockerd's exec GC looks every 5 minutes, marks an exited exec
+  // removable (CanRemove) on its first look and drops it on the next: an
+  // exited exec stays 5 to 10 minutes. berthd marks at 5 and drops at 10.
+  static constexpr std::chrono::minutes kCanRemoveAfter{5};
+  static constexpr std::chrono::minutes kDropAfter{10};
 
  private:
   absl::StatusOr<std::shared_ptr<ExecInstance>> Get(const std::string& exec_id);
   // Registers the process with containerd (Tasks.Exec); marks it started.
   absl::Status Prepare(const std::shared_ptr<ExecInstance>& exec);
   absl::Status StartProcess(const std::shared_ptr<ExecInstance>& exec);
+  // Drops exited execs past kDropAfter (mu_ held).
+  void PruneLocked();
+  void MarkExitedLocked(ExecInstance& exec, int code);
 
   ContainerManager& containers_;
   std::mutex mu_;

@@ -72,6 +72,7 @@ absl::StatusOr<std::string> ImageService::CreateImageFromLayer(const NewImageOpt
   if (!options.comment.empty()) config["comment"] = options.comment;
   if (!author.empty()) config["author"] = author;
   if (!options.container.empty()) config["container"] = options.container;
+  if (options.container_config.is_object()) config["container_config"] = options.container_config;
 
   BERTH_ASSIGN_OR_RETURN(ScopedLease lease, ScopedLease::Create(client_, "create-image"));
   std::string config_text = config.dump();

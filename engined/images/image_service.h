@@ -81,7 +81,10 @@ struct NewImageOptions {
   std::string author;
   std::string created_by;  // the history entry's
   std::string container;   // the committed container's id, if any
-  std::string reference;   // "repo:tag"; empty: a dangling image
+  // The committed container's Config as it was (the image config's
+  // "container_config", as moby's NewChildImage writes it).
+  nlohmann::json container_config;
+  std::string reference;  // "repo:tag"; empty: a dangling image
 };
 
 class ImageService {

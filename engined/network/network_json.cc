@@ -7,7 +7,7 @@ nlohmann::json NetworkJson(const NetworkRecord& network,
   nlohmann::json endpoints = nlohmann::json::object();
   for (const NetworkEndpoint& e : containers) {
     endpoints[e.container_id] = {{"Name", e.name},
-                                 {"EndpointID", ""},
+                                 {"EndpointID", e.endpoint_id},
                                  {"MacAddress", ""},
                                  {"IPv4Address", ""},
                                  {"IPv6Address", ""}};

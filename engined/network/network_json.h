@@ -15,6 +15,7 @@ namespace berth::engined::network {
 struct NetworkEndpoint {
   std::string container_id;
   std::string name;  // without docker's leading '/'
+  std::string endpoint_id;
 };
 
 // GET /networks/{id}: with the containers; GET /networks lists with an

@@ -10,10 +10,10 @@
 #include "engined/api/auth_route.h"
 #include "engined/api/commit.h"
 #include "engined/api/container_archive_routes.h"
-#include "engined/api/container_update_route.h"
-#include "engined/api/network_routes.h"
 #include "engined/api/container_routes.h"
+#include "engined/api/container_update_route.h"
 #include "engined/api/event_bus.h"
+#include "engined/api/network_routes.h"
 #include "engined/api/system_routes.h"
 #include "engined/containerd_client/containerd_client.h"
 #include "engined/daemon/container_manager.h"
@@ -188,6 +188,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(EngineConfig config) {
   options.init_path = config.init_binary;
   options.default_log_opts = config.log_opts;
   options.default_ulimits = config.default_ulimits;
+  for (const network::NetworkRecord& n : p->networks->List()) options.network_ids[n.name] = n.id;
   p->containers = std::make_unique<ContainerManager>(options, *p->containerd, *p->store,
                                                      *p->image_backend, p->volumes.get());
   p->execs = std::make_unique<ExecManager>(*p->containers);

@@ -168,4 +168,59 @@ absl::StatusOr<ResolvedUser> ResolveUser(const std::string& rootfs, const std::s
   return out;
 }
 
+absl::StatusOr<std::pair<uint32_t, uint32_t>> ResolveCopyOwner(const std::string& rootfs,
+                                                               const std::string& user) {
+  auto [user_part, group_part] = SplitOnce(user, ':');
+  uint32_t uid = 0, gid = 0;
+  // moby's getIDOrName: a number within int32 is an ID, anything else a name.
+  auto id_of = [](std::string_view s) -> std::optional<uint32_t> {
+    std::optional<uint32_t> id = ParseId(s);
+    if (id && *id > 0x7fffffffU) return std::nullopt;
+    return id;
+  };
+  if (!user_part.empty()) {
+    BERTH_ASSIGN_OR_RETURN(std::string passwd_text, ReadFileInRoot(rootfs, "etc/passwd"));
+    std::vector<PasswdEntry> passwd = ParsePasswd(passwd_text);
+    std::optional<uint32_t> id = id_of(user_part);
+    const PasswdEntry* found = nullptr;
+    for (const PasswdEntry& p : passwd) {
+      if (id ? p.uid == *id : p.name == user_part) {
+        found = &p;
+        break;
+      }
+    }
+    if (found != nullptr) {
+      uid = found->uid;
+      gid = found->gid;
+    } else if (id) {
+      uid = *id;  // as docker run: an unlisted uid has gid 0
+    } else {
+      return InvalidArgumentf(
+          "failed to look up user {:?} in container: no matching entries in passwd file",
+          std::string(user_part));
+    }
+  }
+  if (group_part && !group_part->empty()) {
+    if (std::optional<uint32_t> id = id_of(*group_part)) {
+      gid = *id;
+    } else {
+      BERTH_ASSIGN_OR_RETURN(std::string group_text, ReadFileInRoot(rootfs, "etc/group"));
+      bool found = false;
+      for (const GroupEntry& g : ParseGroup(group_text)) {
+        if (g.name == *group_part) {
+          gid = g.gid;
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        return InvalidArgumentf(
+            "failed to look up group {:?} in container: no matching entries in group file",
+            std::string(*group_part));
+      }
+    }
+  }
+  return std::make_pair(uid, gid);
+}
+
 }  // namespace berth::engined::spec

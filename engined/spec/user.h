@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,5 +29,14 @@ absl::StatusOr<std::string> ReadFileInRoot(const std::string& rootfs, const std:
 // listing the user, unless a group is given explicitly, then GroupAdd.
 absl::StatusOr<ResolvedUser> ResolveUser(const std::string& rootfs, const std::string& user,
                                          const std::vector<std::string>& group_add);
+
+// docker cp's copyUIDGID owner (moby's getUIDGID): `user` is
+// "user[:group]", each a name or a number; a number is taken as it is (a
+// uid the image does not list gets gid 0), a name must be in the rootfs's
+// files. Only the primary group counts. InvalidArgument as moby words it:
+// `failed to look up user "x" in container: no matching entries in passwd
+// file`.
+absl::StatusOr<std::pair<uint32_t, uint32_t>> ResolveCopyOwner(const std::string& rootfs,
+                                                               const std::string& user);
 
 }  // namespace berth::engined::spec

@@ -38,12 +38,6 @@ absl::Status ValidateMemory(const Json& r, const ValidateOptions& o) {
     return InvalidArgumentf(
         "You should always set the Memory limit when using Memoryswap limit, see usage");
   }
-  if (o.update && memory > 0 && swap == 0 && o.current_memory_swap > 0 &&
-      memory > o.current_memory_swap) {
-    return InvalidArgumentf(
-        "Memory limit should be smaller than already set memoryswap limit, update the memoryswap "
-        "at the same time");
-  }
   // -1 is how clients say "not set".
   if (swappiness && *swappiness != -1 && (*swappiness < 0 || *swappiness > 100)) {
     return InvalidArgumentf("Invalid value: {}, valid memory swappiness range is 0-100",

@@ -17,8 +17,6 @@ struct ValidateOptions {
   int num_cpus = 0;
   // POST /containers/{id}/update: the resources given replace the current ones.
   bool update = false;
-  // On update, the container's current MemorySwap (0 or -1 when unset).
-  int64_t current_memory_swap = 0;
 };
 
 absl::Status ValidateHostConfig(const nlohmann::json& host_config, const nlohmann::json& config,

@@ -24,7 +24,7 @@ void RequireDockerCli() {
 
 // One ustar header block for `name`.
 std::string TarHeader(const std::string& name, char type, size_t size, mode_t mode,
-                      const std::string& link = "") {
+                      const std::string& link = "", uid_t uid = 0, gid_t gid = 0) {
   std::string h(512, '\0');
   auto put = [&h](size_t at, size_t width, const std::string& v) {
     h.replace(at, std::min(v.size(), width), v.substr(0, width));
@@ -34,8 +34,8 @@ std::string TarHeader(const std::string& name, char type, size_t size, mode_t mo
   };
   put(0, 100, name);
   octal(100, 8, mode);
-  octal(108, 8, 0);
-  octal(116, 8, 0);
+  octal(108, 8, uid);
+  octal(116, 8, gid);
   octal(124, 12, size);
   octal(136, 12, 1700000000);
   h[156] = type;
@@ -57,6 +57,15 @@ std::string MakeTar(const std::vector<std::pair<std::string, std::string>>& file
     tar += content;
     tar.append((512 - content.size() % 512) % 512, '\0');
   }
+  tar.append(1024, '\0');
+  return tar;
+}
+
+// A tar of a directory "d/" and a file "d/f", both owned by uid:gid.
+std::string OwnedTar(uid_t uid, gid_t gid) {
+  std::string tar = TarHeader("d/", '5', 0, 0755, "", uid, gid);
+  tar += TarHeader("d/f", '0', 3, 0644, "", uid, gid);
+  tar += std::string("hi\n") + std::string(509, '\0');
   tar.append(1024, '\0');
   return tar;
 }
@@ -198,6 +207,86 @@ TEST_CASE("berthd archive API: stat header, 404s, bad params and refused extract
   CHECK(conflict.Json()["message"].get<std::string>().find("cannot overwrite directory") !=
         std::string::npos);
   CHECK(f.Request("DELETE", "/v1.43/containers/" + id + "?force=1").status == 204);
+}
+
+TEST_CASE("berthd archive API: owners from the tar, or the container's User with copyUIDGID",
+          "[berthd][archive]") {
+  RequireRoot();
+  BerthdFixture f;
+  const std::string tar = OwnedTar(1234, 5678);
+  auto owners = [&](const std::string& box) {
+    return Exec(f, box, "stat -c %u:%g /tmp/d /tmp/d/f");
+  };
+  auto put = [&](const std::string& box, const std::string& query) {
+    return f.Request("PUT", "/v1.43/containers/" + box + "/archive?path=/tmp" + query, tar);
+  };
+  // No User: the tar's owners, with copyUIDGID or without (moby applies
+  // ChownOpts only for a container with a User).
+  f.Run({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}}, "root");
+  CHECK(put("root", "").status == 200);
+  CHECK(owners("root") == "1234:5678\n1234:5678\n");
+  Exec(f, "root", "rm -r /tmp/d");
+  CHECK(put("root", "&copyUIDGID=1").status == 200);
+  CHECK(owners("root") == "1234:5678\n1234:5678\n");
+
+  // A User: its uid and primary gid from the container's /etc files, for
+  // every entry; without copyUIDGID the tar's still.
+  f.Run({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}, {"User", "nobody"}}, "nobody");
+  CHECK(put("nobody", "&copyUIDGID=1").status == 200);
+  CHECK(owners("nobody") == "65534:65534\n65534:65534\n");
+  f.Run({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}, {"User", "berth:nogroup"}}, "named");
+  CHECK(put("named", "&copyUIDGID=1").status == 200);
+  CHECK(owners("named") == "1000:65534\n1000:65534\n");
+  // A uid the image does not list: gid 0, as docker run has it.
+  f.Run({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}, {"User", "4321"}}, "numeric");
+  CHECK(put("numeric", "&copyUIDGID=1").status == 200);
+  CHECK(owners("numeric") == "4321:0\n4321:0\n");
+  CHECK(put("numeric", "&copyUIDGID=0").status == 200);
+  CHECK(owners("numeric") == "1234:5678\n1234:5678\n");
+
+  // A User the container's files do not know: moby's 400 (a created
+  // container: read through its snapshot).
+  HttpResult created = f.Post("/v1.43/containers/create?name=ghost",
+                              {{"Image", "busybox"}, {"Cmd", {"true"}}, {"User", "ghost"}});
+  REQUIRE(created.status == 201);
+  HttpResult unknown = put("ghost", "&copyUIDGID=1");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.Json()["message"] ==
+        "failed to look up user \"ghost\" in container: no matching entries in passwd file");
+  CHECK(put("ghost", "").status == 200);
+  HttpResult group = f.Post("/v1.43/containers/create?name=badgroup",
+                            {{"Image", "busybox"}, {"Cmd", {"true"}}, {"User", "nobody:nope"}});
+  REQUIRE(group.status == 201);
+  HttpResult unknown_group = put("badgroup", "&copyUIDGID=1");
+  CHECK(unknown_group.status == 400);
+  CHECK(unknown_group.Json()["message"] ==
+        "failed to look up group \"nope\" in container: no matching entries in group file");
+}
+
+TEST_CASE("docker CLI: cp keeps the tar's owners, cp -a owns files as the container's User",
+          "[berthd][docker-cli][archive]") {
+  RequireDockerCli();
+  RequireRoot();
+  BerthdFixture f;
+  REQUIRE(f.Docker({"run", "-d", "--name", "plain", "busybox", "sleep", "300"}).status.code == 0);
+  REQUIRE(f.Docker({"run", "-d", "--name", "user", "-u", "nobody", "busybox", "sleep", "300"})
+              .status.code == 0);
+  // From stdin, the tar as it is.
+  SpawnResult piped = f.Docker({"cp", "-", "plain:/tmp"}, OwnedTar(1234, 5678));
+  INFO(piped.err);
+  CHECK(piped.status.code == 0);
+  CHECK(Exec(f, "plain", "stat -c %u:%g /tmp/d/f") == "1234:5678\n");
+  CHECK(f.Docker({"cp", "-a", "-", "user:/tmp"}, OwnedTar(1234, 5678)).status.code == 0);
+  CHECK(Exec(f, "user", "stat -c %u:%g /tmp/d /tmp/d/f") == "65534:65534\n65534:65534\n");
+  // From a local file: the CLI's tar carries the file's owner.
+  REQUIRE(WriteFile(f.Path("mine.txt"), "mine\n").ok());
+  REQUIRE(::chown(f.Path("mine.txt").c_str(), 1234, 5678) == 0);
+  CHECK(f.Docker({"cp", f.Path("mine.txt"), "plain:/tmp/"}).status.code == 0);
+  CHECK(Exec(f, "plain", "stat -c %u:%g /tmp/mine.txt") == "1234:5678\n");
+  CHECK(f.Docker({"cp", f.Path("mine.txt"), "user:/tmp/"}).status.code == 0);
+  CHECK(Exec(f, "user", "stat -c %u:%g /tmp/mine.txt") == "1234:5678\n");
+  CHECK(f.Docker({"cp", "-a", f.Path("mine.txt"), "user:/tmp/again.txt"}).status.code == 0);
+  CHECK(Exec(f, "user", "stat -c %u:%g /tmp/again.txt") == "65534:65534\n");
 }
 
 TEST_CASE("docker CLI: cp into and out of a running container", "[berthd][docker-cli][archive]") {

@@ -83,6 +83,9 @@ TEST_CASE("berthd: commit makes an image with the container's layer, config and 
   CHECK(std::find(env.begin(), env.end(), "ADDED=yes") != env.end());
   CHECK(img["Config"]["Cmd"] ==
         nlohmann::json({"sh", "-c", "echo kept > /committed; echo ready; exec sleep 300"}));
+  // moby's NewChildImage: the container and its Config as committed.
+  CHECK(img["Container"] == id);
+  CHECK(img["ContainerConfig"] == f.Inspect("source")["Config"]);
 
   HttpResult history = f.Get("/images/snap:v1/history");
   REQUIRE(history.status == 200);
@@ -106,6 +109,8 @@ TEST_CASE("berthd: commit makes an image with the container's layer, config and 
   HttpResult dangling = f.Get("/images/" + untagged.Json()["Id"].get<std::string>() + "/json");
   REQUIRE(dangling.status == 200);
   CHECK(dangling.Json()["Config"]["Cmd"] == nlohmann::json({"cat", "/committed"}));
+  CHECK(dangling.Json()["ContainerConfig"]["Cmd"] ==
+        nlohmann::json({"sh", "-c", "echo kept > /committed; echo ready; exec sleep 300"}));
   CHECK(dangling.Json()["RepoTags"].empty());
 
   // Errors, as docker's.
@@ -175,8 +180,13 @@ TEST_CASE("berthd: update changes a running container's cgroup limits and its Ho
   CHECK(swap.status == 400);
   CHECK(swap.Json()["message"] ==
         "Minimum memoryswap limit should be larger than memory limit, see usage");
+  // Over the swap limit recorded (128m): moby's conflict, 409.
   HttpResult above = f.Post("/containers/limited/update", nlohmann::json{{"Memory", 256 << 20}});
-  CHECK(above.status == 400);
+  CHECK(above.status == 409);
+  CHECK(above.Json()["message"] ==
+        "Cannot update container " + f.Inspect("limited")["Id"].get<std::string>() +
+            ": Memory limit should be smaller than already set memoryswap limit, update the "
+            "memoryswap at the same time");
   CHECK(f.Inspect("limited")["HostConfig"]["Memory"] == 64 << 20);
   CHECK(f.Post("/containers/nosuch/update", nlohmann::json::object()).status == 404);
 
@@ -194,7 +204,7 @@ TEST_CASE("berthd: update changes a running container's cgroup limits and its Ho
   std::string gone_id = created.Json()["Id"];
   HttpResult rm_conflict =
       f.Post("/containers/gone/update", nlohmann::json{{"RestartPolicy", {{"Name", "always"}}}});
-  CHECK(rm_conflict.status == 400);
+  CHECK(rm_conflict.status == 409);
   CHECK(rm_conflict.Json()["message"] ==
         "Cannot update container " + gone_id +
             ": Restart policy cannot be updated because AutoRemove is enabled for the container");
@@ -211,6 +221,22 @@ TEST_CASE("docker CLI: update with size flags, and its errors", "[berthd][update
   RequireDockerCli();
   BerthdFixture f;
   REQUIRE(f.Docker({"run", "-d", "--name", "box", "busybox", "sleep", "300"}).status.code == 0);
+  // No memory limit yet, so no swap limit recorded (0): moby's
+  // UpdateContainer refuses a memory limit without a swap limit (409).
+  std::string id = f.Inspect("box")["Id"];
+  SpawnResult no_swap = f.Docker({"update", "-m", "50m", "box"});
+  CHECK(no_swap.status.code == 1);
+  CHECK(no_swap.err == "Error response from daemon: Cannot update container " + id +
+                           ": Memory limit should be smaller than already set memoryswap limit, "
+                           "update the memoryswap at the same time\n");
+  CHECK(f.Inspect("box")["HostConfig"]["Memory"] == 0);
+  SpawnResult unlimited_swap = f.Docker({"update", "-m", "50m", "--memory-swap", "-1", "box"});
+  INFO(unlimited_swap.err);
+  CHECK(unlimited_swap.status.code == 0);
+  CHECK(CgroupValue(f, "box", "memory", "memory.limit_in_bytes") == std::to_string(50 << 20));
+  CHECK(
+      f.Docker({"inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}", "box"})
+          .out == std::to_string(50 << 20) + " -1\n");
   SpawnResult updated = f.Docker({"update", "--memory", "96m", "--memory-swap", "192m",
                                   "--cpu-shares", "300", "--pids-limit", "77", "box"});
   INFO(updated.err);
@@ -342,6 +368,62 @@ TEST_CASE("docker CLI: network ls, inspect, rm, create and port", "[berthd][netw
         "Error: No public port '90/tcp' published for web\n");
   CHECK(f.Get("/containers/web/json").Json()["NetworkSettings"]["Ports"] ==
         nlohmann::json{{"80/tcp", nullptr}, {"90/tcp", nullptr}});
+}
+
+TEST_CASE(
+    "docker CLI: a container's NetworkID is its network's, its EndpointID the network's entry",
+    "[berthd][network][docker-cli]") {
+  RequireDockerCli();
+  BerthdFixture f;
+  auto network_id = [&](const std::string& name) {
+    SpawnResult r = f.Docker({"network", "inspect", "--format", "{{.Id}}", name});
+    REQUIRE(r.status.code == 0);
+    return r.out;
+  };
+  auto field = [&](const std::string& container, const std::string& format) {
+    return f.Docker({"inspect", "--format", format, container}).out;
+  };
+  // As docker: no IDs before the first start.
+  REQUIRE(f.Docker({"create", "--name", "fresh", "busybox", "true"}).status.code == 0);
+  CHECK(field("fresh",
+              "{{.NetworkSettings.Networks.bridge.NetworkID}}|"
+              "{{.NetworkSettings.Networks.bridge.EndpointID}}") == "|\n");
+
+  std::map<std::string, std::string> endpoints;
+  for (const std::string mode : {"bridge", "host", "none"}) {
+    std::string name = "on" + mode;
+    REQUIRE(f.Docker({"run", "-d", "--name", name, "--network", mode, "busybox", "sleep", "300"})
+                .status.code == 0);
+    std::string prefix = "{{.NetworkSettings.Networks." + mode + ".";
+    CHECK(field(name, prefix + "NetworkID}}") == network_id(mode));
+    std::string endpoint = field(name, prefix + "EndpointID}}");
+    REQUIRE(endpoint.size() == 65);  // 64 hex and the newline
+    endpoints[mode] = endpoint.substr(0, 64);
+  }
+  // The bridge's endpoint also in docker's old top-level field, and the
+  // network lists the running container with the same endpoint.
+  CHECK(field("onbridge", "{{.NetworkSettings.EndpointID}}") == endpoints["bridge"] + "\n");
+  CHECK(field("onhost", "{{.NetworkSettings.EndpointID}}") == "\n");
+  nlohmann::json bridge = f.Get("/networks/bridge").Json();
+  std::string onbridge = f.Inspect("onbridge")["Id"];
+  CHECK(bridge["Containers"][onbridge]["EndpointID"] == endpoints["bridge"]);
+
+  // Stopped: the network stays, the endpoint goes; a new start, a new one.
+  REQUIRE(f.Docker({"stop", "-t", "0", "onnone"}).status.code == 0);
+  CHECK(field("onnone",
+              "{{.NetworkSettings.Networks.none.NetworkID}}|"
+              "{{.NetworkSettings.Networks.none.EndpointID}}") ==
+        network_id("none").substr(0, 64) + "|\n");
+  REQUIRE(f.Docker({"start", "onnone"}).status.code == 0);
+  std::string again = field("onnone", "{{.NetworkSettings.Networks.none.EndpointID}}");
+  CHECK(again.size() == 65);
+  CHECK(again.substr(0, 64) != endpoints["none"]);
+
+  // Kept across a berthd restart (live restore).
+  f.StopBerthd(SIGTERM);
+  f.StartBerthd();
+  CHECK(field("onbridge", "{{.NetworkSettings.Networks.bridge.EndpointID}}") ==
+        endpoints["bridge"] + "\n");
 }
 
 }  // namespace

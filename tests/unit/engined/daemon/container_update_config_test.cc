@@ -36,10 +36,9 @@ TEST_CASE("update body: fields, pids limits and the restart policy", "[unit][eng
 }
 
 TEST_CASE("update checks: docker's messages for bad settings", "[unit][engined][update]") {
-  json hc = json::object();
   std::vector<std::string> warnings;
   auto check = [&](const json& body) {
-    return Message(ValidateContainerUpdate(Parse(body), hc, &warnings, 4));
+    return Message(ValidateContainerUpdate(Parse(body), &warnings, 4));
   };
   CHECK(check({{"Memory", 64 << 20}, {"MemorySwap", 32 << 20}}) ==
         "Minimum memoryswap limit should be larger than memory limit, see usage");
@@ -52,20 +51,43 @@ TEST_CASE("update checks: docker's messages for bad settings", "[unit][engined][
   CHECK(warnings.empty());
   CHECK(check({{"KernelMemory", 8 << 20}}).empty());
   CHECK(warnings.size() == 1);
-  // Memory over the swap limit already recorded (or derived: twice the
-  // memory limit) needs a new swap limit too.
-  hc = {{"Memory", 64 << 20}};
-  CHECK(check({{"Memory", 256 << 20}}) ==
-        "Memory limit should be smaller than already set memoryswap limit, update the "
-        "memoryswap at the same time");
-  CHECK(check({{"Memory", 256 << 20}, {"MemorySwap", 512 << 20}}).empty());
+}
+
+TEST_CASE("update apply: a memory limit above the recorded swap limit needs a swap limit too",
+          "[unit][engined][update]") {
+  constexpr char kSwapConflict[] =
+      "Memory limit should be smaller than already set memoryswap limit, update the memoryswap "
+      "at the same time";
+  // The swap limit docker records at create: twice the memory limit.
+  json hc = {{"Memory", 64 << 20}};
+  absl::Status above = ApplyContainerUpdate(Parse({{"Memory", 256 << 20}}), hc);
+  CHECK(above.code() == absl::StatusCode::kFailedPrecondition);  // docker's 409
+  CHECK(Message(above) == kSwapConflict);
+  CHECK(ApplyContainerUpdate(Parse({{"Memory", 96 << 20}}), hc).ok());
+  CHECK(hc["MemorySwap"] == 128 << 20);
+  // No memory limit: no swap limit recorded either (0), so any new memory
+  // limit conflicts, as in moby; unless a swap limit (or -1) comes with it.
+  json unlimited = json::object();
+  CHECK(Message(ApplyContainerUpdate(Parse({{"Memory", 64 << 20}}), unlimited)) == kSwapConflict);
+  CHECK(unlimited == json::object());
+  REQUIRE(ApplyContainerUpdate(Parse({{"Memory", 64 << 20}, {"MemorySwap", -1}}), unlimited).ok());
+  CHECK(unlimited["Memory"] == 64 << 20);
+  CHECK(unlimited["MemorySwap"] == -1);
+  // Unlimited swap recorded: every later memory update names a swap limit.
+  CHECK(Message(ApplyContainerUpdate(Parse({{"Memory", 32 << 20}}), unlimited)) == kSwapConflict);
+  json both = json::object();
+  REQUIRE(
+      ApplyContainerUpdate(Parse({{"Memory", 64 << 20}, {"MemorySwap", 256 << 20}}), both).ok());
+  CHECK(both["MemorySwap"] == 256 << 20);
 }
 
 TEST_CASE("update apply: conflicts with the HostConfig, and what changes",
           "[unit][engined][update]") {
   json hc = {{"NanoCpus", 1000000000}, {"AutoRemove", true}, {"Memory", 64 << 20}};
   json before = hc;
-  CHECK(Message(ApplyContainerUpdate(Parse({{"CpuQuota", 50000}}), hc)) ==
+  absl::Status quota = ApplyContainerUpdate(Parse({{"CpuQuota", 50000}}), hc);
+  CHECK(quota.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(Message(quota) ==
         "Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set");
   CHECK(Message(ApplyContainerUpdate(Parse({{"RestartPolicy", {{"Name", "always"}}}}), hc)) ==
         "Restart policy cannot be updated because AutoRemove is enabled for the container");

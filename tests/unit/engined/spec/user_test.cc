@@ -59,6 +59,28 @@ TEST_CASE("user: names, numbers and groups from the rootfs", "[user]") {
   CHECK(!ResolveUser(root, "app", {"nogroup"}).ok());
 }
 
+TEST_CASE("user: docker cp's copyUIDGID owner, as moby's getUIDGID", "[user]") {
+  TempDir dir;
+  std::string root = dir.Sub("rootfs");
+  FakeRootfs(root);
+  using Owner = std::pair<uint32_t, uint32_t>;
+  CHECK(ValueOrFail(ResolveCopyOwner(root, "app")) == Owner{1000, 1000});
+  CHECK(ValueOrFail(ResolveCopyOwner(root, "1000")) == Owner{1000, 1000});
+  CHECK(ValueOrFail(ResolveCopyOwner(root, "app:video")) == Owner{1000, 44});
+  CHECK(ValueOrFail(ResolveCopyOwner(root, "app:55")) == Owner{1000, 55});
+  // An unlisted uid: gid 0; an empty part: root's 0.
+  CHECK(ValueOrFail(ResolveCopyOwner(root, "4242")) == Owner{4242, 0});
+  CHECK(ValueOrFail(ResolveCopyOwner(root, ":44")) == Owner{0, 44});
+  CHECK(ValueOrFail(ResolveCopyOwner(root, "1000:")) == Owner{1000, 1000});
+  absl::StatusOr<Owner> user = ResolveCopyOwner(root, "ghost");
+  CHECK(user.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(user.status().message() ==
+        "failed to look up user \"ghost\" in container: no matching entries in passwd file");
+  absl::StatusOr<Owner> group = ResolveCopyOwner(root, "app:nogroup");
+  CHECK(group.status().message() ==
+        "failed to look up group \"nogroup\" in container: no matching entries in group file");
+}
+
 TEST_CASE("user: a symlinked /etc/passwd cannot escape the rootfs", "[user]") {
   TempDir dir;
   std::string root = dir.Sub("rootfs");

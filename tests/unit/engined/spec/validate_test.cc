@@ -33,12 +33,10 @@ TEST_CASE("validate: memory", "[validate]") {
         "Minimum memoryswap limit should be larger than memory limit, see usage");
   CHECK(Error({{"MemorySwap", 64 << 20}}) ==
         "You should always set the Memory limit when using Memoryswap limit, see usage");
+  // On update a swap limit alone is fine (the memory limit is already set).
   ValidateOptions update;
   update.update = true;
-  update.current_memory_swap = 64 << 20;
-  CHECK(Error({{"Memory", 128 << 20}}, update) ==
-        "Memory limit should be smaller than already set memoryswap limit, update the memoryswap "
-        "at the same time");
+  CHECK(Error({{"MemorySwap", 64 << 20}}, update) == "ok");
   CHECK(Error({{"MemorySwappiness", 101}}) ==
         "Invalid value: 101, valid memory swappiness range is 0-100");
   CHECK(Error({{"MemorySwappiness", -1}}) == "ok");
