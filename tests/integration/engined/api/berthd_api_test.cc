@@ -127,7 +127,13 @@ TEST_CASE("berthd: stop, kill, pause and a running container's rm", "[berthd]") 
   nlohmann::json with_init = sleeper;
   with_init["HostConfig"] = {{"Init", true}};
   std::string id = f.Run(with_init, "sleeper");
-  CHECK(f.Get("/v1.41/containers/sleeper/top").Json()["Processes"].size() == 2);
+  // berth-init forks sleep after start returns: give it a moment.
+  size_t processes = 0;
+  for (int i = 0; i < 100 && processes != 2; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    processes = f.Get("/v1.41/containers/sleeper/top").Json()["Processes"].size();
+  }
+  CHECK(processes == 2);
   CHECK(f.Post("/v1.41/containers/sleeper/start").status == 304);
   HttpResult rm = f.Request("DELETE", "/v1.41/containers/sleeper");
   CHECK(rm.status == 409);
