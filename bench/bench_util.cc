@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -126,12 +127,27 @@ std::vector<pid_t> FindProcesses(const std::string& exe, const std::string& mark
 }
 
 void RemoveCgroup(const std::string& name) {
+  // Looked for at each hierarchy's root and under this process's own cgroup
+  // there: a runtime puts a relative cgroup parent under its own cgroup,
+  // which on some hosts is not the root (memory:/process_api/...).
+  std::map<std::string, std::string> own;  // hierarchy dir name -> our path
+  std::istringstream self(ReadFile("/proc/self/cgroup").value_or(""));
+  for (std::string line; std::getline(self, line);) {
+    size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    std::string controllers = line.substr(a + 1, b - a - 1);
+    if (controllers.starts_with("name=")) controllers.erase(0, 5);
+    own[controllers.empty() ? "unified" : controllers] = line.substr(b + 1);
+  }
   std::vector<std::string> dirs;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/sys/fs/cgroup", ec);
        !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    std::string base = it->path().string() + "/" + name;
-    dirs.push_back(base);
+    dirs.push_back(it->path().string() + "/" + name);
+    auto mine = own.find(it->path().filename().string());
+    if (mine != own.end() && mine->second != "/") {
+      dirs.push_back(it->path().string() + mine->second + "/" + name);
+    }
   }
   dirs.push_back("/sys/fs/cgroup/" + name);
   for (const std::string& dir : dirs) {
