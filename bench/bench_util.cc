@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -242,6 +244,51 @@ std::pair<double, double> ProcessCpuMs(pid_t pid) {
   if (v.size() < 4) return {0, 0};
   double tick_ms = 1e3 / static_cast<double>(sysconf(_SC_CLK_TCK));
   return {(v[0] + v[1]) * tick_ms, (v[2] + v[3]) * tick_ms};
+}
+
+// Pid of the direct child of `parent` whose executable's name is `name`.
+std::optional<pid_t> ChildNamed(pid_t parent, const std::string& name) {
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::string pid = it->path().filename();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = ReadFile("/proc/" + pid + "/stat").value_or("");
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string state;
+    pid_t ppid = 0;
+    if (!(fields >> state >> ppid) || ppid != parent) continue;
+    std::error_code ec2;
+    std::filesystem::path exe = std::filesystem::read_symlink("/proc/" + pid + "/exe", ec2);
+    if (!ec2 && exe.filename() == name) return std::stoi(pid);
+  }
+  return std::nullopt;
+}
+
+PrivateHostDirs::~PrivateHostDirs() {
+  for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) {
+    if (::umount2(it->c_str(), MNT_DETACH) < 0) {
+      Warn(fmt::format("unmount {}: {}", *it, std::strerror(errno)));
+    }
+  }
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::rmdir(it->c_str());
+}
+
+absl::Status PrivateHostDirs::Hide(const std::string& path) {
+  if (!PathExists(path)) {
+    // Created one level at a time, so each can be removed again.
+    std::string parent = path.substr(0, path.rfind('/'));
+    if (!parent.empty() && !PathExists(parent)) BERTH_RETURN_IF_ERROR(Hide(parent));
+    if (::mkdir(path.c_str(), 0711) < 0) return ErrnoErrorf(errno, "mkdir {}", path);
+    created_.push_back(path);
+  }
+  if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0711") < 0) {
+    return ErrnoErrorf(errno, "mount tmpfs on {}", path);
+  }
+  mounted_.push_back(path);
+  return absl::OkStatus();
 }
 
 }  // namespace berth::bench

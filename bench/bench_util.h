@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,5 +75,26 @@ double ReapedCpuMs();
 // utime + stime and cutime + cstime of `pid` from /proc/PID/stat, ms (in
 // clock ticks, so sum many before dividing).
 std::pair<double, double> ProcessCpuMs(pid_t pid);
+
+// Pid of the direct child of `parent` whose executable's name is `name`.
+std::optional<pid_t> ChildNamed(pid_t parent, const std::string& name);
+
+// A tmpfs on each of `paths` in the process's private mount namespace
+// (EnterPrivateMountNamespace), for host paths a daemon uses whatever its
+// flags say. A path that did not exist is created for the mount and
+// removed again afterwards.
+class PrivateHostDirs {
+ public:
+  PrivateHostDirs() = default;
+  PrivateHostDirs(const PrivateHostDirs&) = delete;
+  PrivateHostDirs& operator=(const PrivateHostDirs&) = delete;
+  ~PrivateHostDirs();
+
+  absl::Status Hide(const std::string& path);
+
+ private:
+  std::vector<std::string> mounted_;
+  std::vector<std::string> created_;
+};
 
 }  // namespace berth::bench

@@ -33,7 +33,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,7 +41,6 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <latch>
 #include <map>
@@ -123,65 +121,6 @@ struct EngineMemory {
   bool complete() const { return daemon && helper; }
   long RssKb() const { return (daemon ? daemon->rss_kb : 0) + (helper ? helper->rss_kb : 0); }
   long PssKb() const { return (daemon ? daemon->pss_kb : 0) + (helper ? helper->pss_kb : 0); }
-};
-
-// Pid of the direct child of `parent` whose executable's name is `name`.
-std::optional<pid_t> ChildNamed(pid_t parent, const std::string& name) {
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc", ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    std::string pid = it->path().filename();
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = berth::ReadFile("/proc/" + pid + "/stat").value_or("");
-    size_t paren = stat.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string state;
-    pid_t ppid = 0;
-    if (!(fields >> state >> ppid) || ppid != parent) continue;
-    std::error_code ec2;
-    std::filesystem::path exe = std::filesystem::read_symlink("/proc/" + pid + "/exe", ec2);
-    if (!ec2 && exe.filename() == name) return std::stoi(pid);
-  }
-  return std::nullopt;
-}
-
-// A tmpfs on each of `paths` in the benchmark's private mount namespace,
-// for the host paths dockerd and its containerd use whatever their flags
-// say. A path that did not exist is created for the mount and removed
-// again afterwards.
-class PrivateHostDirs {
- public:
-  PrivateHostDirs() = default;
-  PrivateHostDirs(const PrivateHostDirs&) = delete;
-  PrivateHostDirs& operator=(const PrivateHostDirs&) = delete;
-  ~PrivateHostDirs() {
-    for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) {
-      if (::umount2(it->c_str(), MNT_DETACH) < 0) {
-        Warn(fmt::format("unmount {}: {}", *it, std::strerror(errno)));
-      }
-    }
-    for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::rmdir(it->c_str());
-  }
-
-  absl::Status Hide(const std::string& path) {
-    if (!berth::PathExists(path)) {
-      // Created one level at a time, so each can be removed again.
-      std::string parent = path.substr(0, path.rfind('/'));
-      if (!parent.empty() && !berth::PathExists(parent)) BERTH_RETURN_IF_ERROR(Hide(parent));
-      if (::mkdir(path.c_str(), 0711) < 0) return berth::ErrnoErrorf(errno, "mkdir {}", path);
-      created_.push_back(path);
-    }
-    if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0711") < 0) {
-      return berth::ErrnoErrorf(errno, "mount tmpfs on {}", path);
-    }
-    mounted_.push_back(path);
-    return absl::OkStatus();
-  }
-
- private:
-  std::vector<std::string> mounted_;
-  std::vector<std::string> created_;
 };
 
 // An engine daemon started privately in `dir`, stopped (with whatever it
@@ -279,7 +218,7 @@ class Engine {
     EngineMemory m;
     if (pid_ <= 0) return m;
     m.daemon = berth::bench::Measure(pid_);
-    if (std::optional<pid_t> helper = ChildNamed(pid_, spec_.helper)) {
+    if (std::optional<pid_t> helper = berth::bench::ChildNamed(pid_, spec_.helper)) {
       m.helper = berth::bench::Measure(*helper);
     }
     return m;
@@ -640,7 +579,7 @@ int Run(const Options& opt, const std::string& top) {
   }
 
   // Declared before the engines: unmounted after they stop.
-  PrivateHostDirs host_dirs;
+  berth::bench::PrivateHostDirs host_dirs;
   if (opt.with_dockerd) {
     for (const char* path : {"/run/docker", "/run/containerd", "/opt/containerd", "/etc/docker"}) {
       if (absl::Status s = host_dirs.Hide(path); !s.ok()) {

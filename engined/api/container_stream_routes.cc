@@ -44,16 +44,6 @@ std::string StreamType(const Request& r, bool multiplexed, bool hijacked) {
   return multiplexed && named ? kMultiplexedStream : kRawStream;
 }
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // What attach's logs=1 replays: the container's whole log, the selected
 // streams only, in the attach stream's format (moby's containerAttach
 // reads the log driver with Tail -1 and writes each message to the

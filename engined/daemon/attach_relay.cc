@@ -14,9 +14,7 @@
 
 namespace berth::engined {
 
-namespace {
-
-bool WriteAll(int fd, std::string_view data) {
+bool SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -25,6 +23,8 @@ bool WriteAll(int fd, std::string_view data) {
   }
   return true;
 }
+
+namespace {
 
 // Finds the detach sequence in a stream that arrives in pieces: bytes
 // that may start the sequence are held back until it is known whether they
@@ -152,10 +152,10 @@ absl::Status RelayAttach(ContainerdClient& containerd, const AttachOptions& opti
   while (stream->Read(&response)) {
     if (response.data().empty()) continue;
     if (options.tty) {
-      client_ok = WriteAll(fd.get(), response.data());
+      client_ok = SendAll(fd.get(), response.data());
     } else {
       int s = response.stream() == ctrpb::ATTACH_STREAM_STDERR ? 2 : 1;
-      client_ok = WriteAll(fd.get(), http::MultiplexFrame(s, response.data()));
+      client_ok = SendAll(fd.get(), http::MultiplexFrame(s, response.data()));
     }
     if (!client_ok) {
       ctx->TryCancel();

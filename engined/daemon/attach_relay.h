@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,6 +32,10 @@ struct AttachOptions {
 
 // Parses docker's --detach-keys ("ctrl-p,ctrl-q", "a,ctrl-@") into bytes.
 absl::StatusOr<std::string> ParseDetachKeys(const std::string& text);
+
+// Sends all of `data` on a connected socket (no SIGPIPE); false once the
+// client is gone.
+bool SendAll(int fd, std::string_view data);
 
 // Runs until the process's output ends, the client detaches or goes away.
 // `fd` is the hijacked connection and `buffered` the bytes read past the
