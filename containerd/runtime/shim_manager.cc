@@ -1,6 +1,9 @@
 #include "containerd/runtime/shim_manager.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +16,7 @@
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "common/unique_fd.h"
 
 namespace berth::containerd {
 
@@ -72,8 +76,7 @@ ShimHandle::ShimHandle(Bundle bundle, std::string address, std::shared_ptr<grpc:
 
 ShimHandle::~ShimHandle() = default;
 
-ShimManager::ShimManager(ShimLaunchOptions options, EventCallback on_event,
-                         GoneCallback on_gone)
+ShimManager::ShimManager(ShimLaunchOptions options, EventCallback on_event, GoneCallback on_gone)
     : options_(std::move(options)), on_event_(std::move(on_event)), on_gone_(std::move(on_gone)) {}
 
 ShimManager::~ShimManager() = default;
@@ -142,8 +145,8 @@ absl::StatusOr<std::shared_ptr<ShimHandle>> ShimManager::Dial(const Bundle& bund
         fmt::format("shim of {}/{} at {}: not serving", bundle.ns, bundle.id, address));
   }
   auto handle = std::make_shared<ShimHandle>(bundle, address, channel);
-  handle->events_ =
-      std::make_unique<ShimEventStream>(handle->stub(), bundle, after_sequence, on_event_, on_gone_);
+  handle->events_ = std::make_unique<ShimEventStream>(handle->stub(), bundle, after_sequence,
+                                                      on_event_, on_gone_);
   std::lock_guard lock(mu_);
   shims_[{bundle.ns, bundle.id}] = handle;
   return handle;
@@ -172,6 +175,12 @@ absl::Status ShimManager::Shutdown(const std::string& ns, const std::string& id)
     shims_.erase(it);
   }
   handle->events_.reset();
+  // Held before asking, so the pid cannot be reused meanwhile: a shim that
+  // is going removes its socket and work dir, whose names a new shim for
+  // the same id (a restart) reuses, so Shutdown returns once it is gone.
+  absl::StatusOr<std::string> pid_text = ReadFile(JoinPath(handle->bundle().path, "shim.pid"));
+  int shim_pid = pid_text.ok() ? std::atoi(std::string(TrimSpace(*pid_text)).c_str()) : 0;
+  UniqueFd pidfd(shim_pid > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, shim_pid, 0)) : -1);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   pb::ShutdownRequest request;
@@ -183,6 +192,13 @@ absl::Status ShimManager::Shutdown(const std::string& ns, const std::string& id)
       status.error_code() != grpc::StatusCode::CANCELLED) {
     return absl::UnknownError(
         fmt::format("shutdown shim of {}/{}: {}", ns, id, status.error_message()));
+  }
+  if (pidfd) {
+    struct pollfd p {
+      pidfd.get(), POLLIN, 0
+    };
+    while (::poll(&p, 1, 5000) < 0 && errno == EINTR) {
+    }
   }
   return absl::OkStatus();
 }

@@ -198,7 +198,9 @@ TEST_CASE("berthd: execs are dropped with their container's task, exited ones ke
   CHECK(f.Inspect("host")["ExecIDs"].is_null());
 
   // Started again: the old exited exec is still known, new ones work.
-  REQUIRE(f.Post("/v1.41/containers/host/start").status == 204);
+  HttpResult restarted = f.Post("/v1.41/containers/host/start");
+  INFO(restarted.body);
+  REQUIRE(restarted.status == 204);
   CHECK(ExecInspect(f, done).status == 200);
   std::string fresh = NewExec(f, "host", {"true"});
   CHECK(ExecInspect(f, fresh).status == 200);
