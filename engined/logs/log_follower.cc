@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <utility>
 
 #include "common/status.h"
@@ -30,22 +31,35 @@ std::string DirName(const std::string& path) {
 // The file the shim writes after `old` was rotated away: the one just newer
 // than wherever `old` sits in the chain now (usually path.1 -> path). When
 // `old` left the chain (a single file, unlinked) it is the live path.
+// A rotation renames the chain one file at a time, oldest first, so a scan
+// can meet a gap, or find the file it wants not there yet: it looks again
+// rather than jump to the live file past the ones in between.
 absl::StatusOr<std::optional<LogFileHandle>> NextAfterRotation(const LogReadOptions& options,
                                                                const LogFileHandle& old) {
-  std::string next = options.path;
-  for (int k = 1; k < options.max_files; ++k) {
-    std::string name = options.path + "." + std::to_string(k);
-    struct stat st;
-    if (::stat(name.c_str(), &st) < 0) {
-      if (errno == ENOENT) break;
-      return ErrnoErrorf(errno, "stat {}", name);
+  constexpr int kAttempts = 200;  // 1 ms apart: a rotation is a few renames
+  for (int attempt = 0;; ++attempt) {
+    std::optional<int> found;
+    bool missing = false, gap = false;  // gap: a file after a missing one
+    for (int k = 1; k < options.max_files && !found; ++k) {
+      std::string name = options.path + "." + std::to_string(k);
+      struct stat st;
+      if (::stat(name.c_str(), &st) < 0) {
+        if (errno != ENOENT) return ErrnoErrorf(errno, "stat {}", name);
+        missing = true;
+        continue;
+      }
+      gap = gap || missing;
+      if (old.Is(st)) found = k;
     }
-    if (old.Is(st)) {
-      if (k > 1) next = options.path + "." + std::to_string(k - 1);
-      break;
+    std::string next = options.path;
+    if (found && *found > 1) next = options.path + "." + std::to_string(*found - 1);
+    bool settled = found.has_value() || !gap;
+    if (settled || attempt + 1 >= kAttempts) {
+      BERTH_ASSIGN_OR_RETURN(std::optional<LogFileHandle> file, OpenLogFile(next));
+      if (file || attempt + 1 >= kAttempts) return file;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return OpenLogFile(next);
 }
 
 class Follower {
