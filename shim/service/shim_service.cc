@@ -60,6 +60,10 @@ class AttachReactor final : public grpc::ServerBidiReactor<pb::AttachRequest, pb
 
   void OnDone() override {
     if (attached_) hub_->Detach(exec_id_, this);
+    std::unique_lock lock(mu_);
+    done_ = true;
+    if (stdin_in_flight_) return;  // the hub's callback deletes it
+    lock.unlock();
     delete this;
   }
 
@@ -117,12 +121,24 @@ class AttachReactor final : public grpc::ServerBidiReactor<pb::AttachRequest, pb
     }
     // A process that closed its stdin or exited does not end the attach:
     // its output still comes, and the input it did not take is dropped.
+    // gRPC counts no operation while the hub holds the write, so the call can
+    // finish and reach OnDone before the hub calls back (a process that
+    // exits without reading): the write in flight keeps the reactor alive.
+    {
+      std::lock_guard lock(mu_);
+      stdin_in_flight_ = true;
+    }
     hub_->WriteStdin(exec_id_, request_.stdin(), [this, close](absl::Status) {
-      if (close) {
-        ClientStdinDone();
-      } else {
-        StartRead(&request_);
+      if (close) ClientStdinDone();  // still in flight: OnDone cannot delete meanwhile
+      std::unique_lock lock(mu_);
+      stdin_in_flight_ = false;
+      if (done_) {
+        lock.unlock();
+        delete this;
+        return;
       }
+      // Under mu_: Finish cannot slip in between, so OnDone waits for the read.
+      if (!close && !finished_) StartRead(&request_);
     });
   }
 
@@ -175,6 +191,8 @@ class AttachReactor final : public grpc::ServerBidiReactor<pb::AttachRequest, pb
   bool writing_ = false;
   bool output_closed_ = false;
   bool finished_ = false;
+  bool stdin_in_flight_ = false;
+  bool done_ = false;
 };
 
 class SubscribeReactor final : public grpc::ServerWriteReactor<pb::Event>, public EventSink {

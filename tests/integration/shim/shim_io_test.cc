@@ -142,6 +142,46 @@ TEST_CASE("shim execs into a running container", "[shim][io]") {
   REQUIRE(f.Delete().ok());
 }
 
+TEST_CASE("an attach whose output ends before its stdin is taken leaves the shim serving",
+          "[shim][io]") {
+  // The process closes its output, so the attach call finishes, while the
+  // shim still holds stdin the process never takes; the pending write calls
+  // back when the process exits, after the call is gone (that freed the
+  // call's state under the callback and crashed the shim).
+  ShimFixture f;
+  f.SetArgs({"sleep", "100"});
+  f.Start();
+  REQUIRE(f.Create().ok());
+  REQUIRE(f.StartTask().ok());
+  const std::string input(1 << 20, 'a');
+  for (int i = 0; i < 3; ++i) {
+    std::string exec_id = "ignores-stdin-" + std::to_string(i);
+    grpc::ClientContext context;
+    shimpb::ExecRequest request;
+    request.set_id(f.id());
+    request.set_exec_id(exec_id);
+    request.set_stdin(true);
+    request.set_stdin_once(true);
+    request.set_spec(ExecSpec({"sh", "-c", "echo bye; exec >&- 2>&-; sleep 0.5"}, false));
+    shimpb::Empty empty;
+    REQUIRE(f.stub().Exec(&context, request, &empty).ok());
+    Attachment attach(f.stub(), f.id(), exec_id);
+    REQUIRE(attach.opened());
+    REQUIRE(attach.SendStdin(input));
+    REQUIRE(f.StartTask(exec_id).ok());
+    grpc::Status ended = attach.ReadAll();
+    INFO(ended.error_message());
+    CHECK(ended.ok());
+    CHECK(attach.out() == "bye\n");
+    CHECK(f.WaitExit(exec_id) == 0);
+    REQUIRE(f.Delete(exec_id).ok());
+  }
+  CHECK(f.State().status() == shimpb::STATUS_RUNNING);
+  REQUIRE(f.Kill(SIGKILL).ok());
+  CHECK(f.WaitExit() == 137);
+  REQUIRE(f.Delete().ok());
+}
+
 TEST_CASE("the container and its exit outlive the starter and every client", "[shim]") {
   ShimFixture f;
   f.SetArgs({"sh", "-c", "read line; echo got $line; exit 7"});
