@@ -29,7 +29,7 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& t) {
 
 }  // namespace
 
-void ContainerManager::HandleExit(const ContainerRef& entry, uint32_t status,
+void ContainerManager::HandleExit(const ContainerRef& entry, uint32_t pid, uint32_t status,
                                   const std::string& exited_at) {
   bool restart = false, auto_remove = false;
   std::string id;
@@ -38,6 +38,8 @@ void ContainerManager::HandleExit(const ContainerRef& entry, uint32_t status,
     std::lock_guard<std::mutex> lock(entry->mu);
     if (entry->removed) return;
     Container& c = entry->c;
+    if (c.state.status != RunState::kRunning && c.state.status != RunState::kPaused) return;
+    if (pid != 0 && c.state.pid != 0 && static_cast<uint32_t>(c.state.pid) != pid) return;
     id = c.id;
     c.state.status = RunState::kExited;
     c.state.pid = 0;
@@ -118,19 +120,22 @@ void ContainerManager::OnTaskExit(const TaskExitInfo& exit) {
   }
   absl::StatusOr<ContainerRef> entry = store_.Get(exit.container_id);
   if (!entry.ok() || (*entry)->c.id != exit.container_id) return;
-  // Whoever deletes the task handles the exit: a replayed event, Restore
-  // and this loop may all see the same one.
+  // A replayed event, Restore and this loop may all see the same exit:
+  // HandleExit takes it once. The task is usually still there to delete;
+  // berth-containerd deletes it itself when it found the shim dead, before
+  // publishing the exit.
   ctrpb::DeleteTaskRequest del;
   del.set_container_id(exit.container_id);
   ctrpb::DeleteResponse deleted;
   grpc::Status s = containerd_.tasks().Delete(containerd_.Ctx().get(), del, &deleted);
-  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return;
-  if (!s.ok()) {
+  if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) {
     log::Warnf("container {}: delete its exited task: {}", exit.container_id, s.error_message());
   }
-  uint32_t status = s.ok() ? deleted.exit_status() : exit.status;
-  std::string exited_at = s.ok() ? FormatTimestamp(deleted.exited_at()) : exit.exited_at;
-  HandleExit(*entry, status, exited_at);
+  if (s.ok()) {
+    HandleExit(*entry, deleted.pid(), deleted.exit_status(), FormatTimestamp(deleted.exited_at()));
+  } else {
+    HandleExit(*entry, exit.pid, exit.status, exit.exited_at);
+  }
 }
 
 void ContainerManager::OnTaskOom(const std::string& container_id) {
@@ -163,7 +168,7 @@ void ContainerManager::EventLoop() {
       if (envelope.topic() == "/tasks/exit") {
         ctrpb::TaskExit e;
         if (!envelope.event().UnpackTo(&e)) continue;
-        OnTaskExit({e.container_id(), e.id(), e.exit_status(), FormatTimestamp(e.exited_at())});
+        OnTaskExit({e.container_id(), e.id(), e.pid(), e.exit_status(), FormatTimestamp(e.exited_at())});
       } else if (envelope.topic() == "/tasks/oom") {
         ctrpb::TaskOOM e;
         if (envelope.event().UnpackTo(&e)) OnTaskOom(e.container_id());
@@ -196,7 +201,7 @@ void ContainerManager::ReconcileRunning() {
     if (s.ok()) {
       const ctrpb::Process& p = got.process();
       if (p.status() == ctrpb::TASK_STATUS_STOPPED) {
-        OnTaskExit({id, id, p.exit_status(), FormatTimestamp(p.exited_at())});
+        OnTaskExit({id, id, p.pid(), p.exit_status(), FormatTimestamp(p.exited_at())});
       } else {
         std::lock_guard<std::mutex> lock(entry->mu);
         entry->c.state.status =
@@ -213,7 +218,7 @@ void ContainerManager::ReconcileRunning() {
         entry->c.state.error = "task lost while the daemon was down";
       }
       log::Warnf("container {}: its task is gone; recording exit 255", id);
-      HandleExit(entry, 255, NowRfc3339Nano());
+      HandleExit(entry, 0, 255, NowRfc3339Nano());
     } else {
       log::Warnf("container {}: task state: {}", id, s.error_message());
     }

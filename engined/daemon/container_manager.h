@@ -128,6 +128,7 @@ class ContainerManager {
   struct TaskExitInfo {
     std::string container_id;
     std::string exec_id;
+    uint32_t pid = 0;
     uint32_t status = 0;
     std::string exited_at;
   };
@@ -138,8 +139,10 @@ class ContainerManager {
   absl::Status RemoveLocked(const ContainerRef& entry, bool remove_volumes);
   absl::Status DeleteTaskIfAny(const std::string& id);
   // Handles an init's exit: records it, removes an --rm container, or
-  // schedules a restart.
-  void HandleExit(const ContainerRef& entry, uint32_t status, const std::string& exited_at);
+  // schedules a restart. Exactly once per run: an exit for a container no
+  // longer running, or for another run's pid (0 matches any), is ignored.
+  void HandleExit(const ContainerRef& entry, uint32_t pid, uint32_t status,
+                  const std::string& exited_at);
   void ScheduleRestart(const ContainerRef& entry, std::chrono::milliseconds delay);
   void EventLoop();
   // Asks containerd about every container recorded as running.

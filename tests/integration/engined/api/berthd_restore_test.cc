@@ -1,9 +1,12 @@
-// Live restore: berthd SIGKILLed with containers running, started again.
+// Live restore: berthd SIGKILLed with containers running, started again;
+// and a shim that dies under a running container.
+#include <dirent.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "common/file_util.h"
 #include "tests/integration/engined/api/berthd_fixture.h"
 
 namespace berth::testing {
@@ -15,6 +18,24 @@ std::string Stdout(BerthdFixture& f, const std::string& name) {
   std::string out, err;
   BerthdFixture::Demux(logs.body, &out, &err);
   return out;
+}
+
+// SIGKILLs the shim serving container `id`; returns how many it found.
+int KillShimOf(const std::string& id) {
+  int killed = 0;
+  DIR* proc = ::opendir("/proc");
+  REQUIRE(proc != nullptr);
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    std::string dir = std::string("/proc/") + e->d_name;
+    absl::StatusOr<std::string> comm = ReadFile(dir + "/comm");
+    absl::StatusOr<std::string> cmdline = ReadFile(dir + "/cmdline");
+    if (!comm.ok() || !cmdline.ok() || comm->rfind("berth-shim", 0) != 0) continue;
+    if (cmdline->find(id) == std::string::npos) continue;
+    if (::kill(std::atoi(e->d_name), SIGKILL) == 0) ++killed;
+  }
+  ::closedir(proc);
+  return killed;
 }
 
 TEST_CASE("berthd: SIGKILL and restart keeps containers, exits, logs and policies", "[berthd]") {
@@ -75,6 +96,33 @@ TEST_CASE("berthd: SIGKILL and restart keeps containers, exits, logs and policie
   REQUIRE(f.Post("/v1.41/containers/ticker/stop?t=1").status == 204);
   CHECK(f.Inspect("ticker")["State"]["Status"] == "exited");
   REQUIRE(f.Post("/v1.41/containers/paused/unpause").status == 204);
+}
+
+TEST_CASE("berthd: a container whose shim dies is recorded as exited and its policy applies",
+          "[berthd]") {
+  BerthdFixture f;
+  std::string victim = f.Run({{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}}, "victim");
+  nlohmann::json always = {{"Image", "busybox"}, {"Cmd", {"sleep", "300"}}};
+  always["HostConfig"] = {{"RestartPolicy", {{"Name", "always"}}}};
+  std::string restarted = f.Run(always, "restarted");
+
+  // berth-containerd deletes the task of a dead shim itself, then publishes
+  // the exit (137: the container was killed with it).
+  REQUIRE(KillShimOf(victim) >= 1);
+  REQUIRE(f.WaitStatus("victim", "exited"));
+  nlohmann::json v = f.Inspect("victim");
+  CHECK(v["State"]["ExitCode"] == 137);
+  CHECK(v["State"]["Pid"] == 0);
+
+  REQUIRE(KillShimOf(restarted) >= 1);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline &&
+         f.Inspect("restarted")["RestartCount"].get<int>() < 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(f.Inspect("restarted")["RestartCount"] == 1);
+  CHECK(f.WaitStatus("restarted", "running"));
+  REQUIRE(f.Post("/v1.41/containers/restarted/stop?t=1").status == 204);
 }
 
 }  // namespace
