@@ -42,6 +42,12 @@ int Run(RunOptions& o, Cli& cli) {
     return 0;
   }
 
+  // From here until berth returns, as docker: signals go to the container
+  // (with a tty too, since docker 28), or are ignored with --sig-proxy=false.
+  absl::StatusOr<std::unique_ptr<term::SignalWatcher>> signals =
+      HandleSignals(**api, o.sig_proxy ? "/containers/" + *id + "/kill" : "");
+  if (!signals.ok()) return cli.Fail(signals.status(), kExitDaemonError);
+
   const CreateFlags& f = o.create;
   AttachStreams streams;
   if (f.attach.empty()) {
@@ -72,13 +78,10 @@ int Run(RunOptions& o, Cli& cli) {
     return cli.Fail(started, StartFailureCode(started));
   }
   if (conn) {
-    SessionOptions session{
-        .stdin_attached = streams.in,
-        .tty = f.tty,
-        .detach_keys = keys,
-        .resize_path = "/containers/" + *id + "/resize",
-        // With a tty the terminal's own keys reach the process; no proxy.
-        .kill_path = (o.sig_proxy && !f.tty) ? "/containers/" + *id + "/kill" : ""};
+    SessionOptions session{.stdin_attached = streams.in,
+                           .tty = f.tty,
+                           .detach_keys = keys,
+                           .resize_path = "/containers/" + *id + "/resize"};
     absl::StatusOr<SessionEnd> end = RunSession(cli, **api, *conn, session);
     if (!end.ok()) return cli.Fail(end.status());
     if (*end == SessionEnd::kDetached) return 0;
