@@ -155,4 +155,26 @@ class CliProcess {
   ScopedPid pid_;
 };
 
+// Runs a CLI to its end with stdin, stdout and stderr on a fresh pty of
+// `rows` x `cols`; everything it wrote (after the pty's \n -> \r\n).
+struct PtyRun {
+  ExitStatus status;
+  std::string output;
+};
+inline PtyRun RunOnPty(BerthdFixture& f, bool docker, const std::vector<std::string>& args,
+                       uint16_t rows = 40, uint16_t cols = 150) {
+  Pty pty(rows, cols);
+  SpawnOptions spawn;
+  spawn.argv = {CliProgram(docker)};
+  spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
+  spawn.env = CliEnv(f, docker);
+  spawn.fds = {{0, pty.slave()}, {1, pty.slave()}, {2, pty.slave()}};
+  absl::StatusOr<ScopedPid> pid = Spawn(spawn);
+  REQUIRE(pid.ok());
+  pty.ReadToEnd();  // read while it writes: a full pty would stop it
+  absl::StatusOr<ExitStatus> status = WaitChild(pid->release(), std::chrono::seconds(60));
+  REQUIRE(status.ok());
+  return {*status, pty.seen()};
+}
+
 }  // namespace berth::testing
