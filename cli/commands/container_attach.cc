@@ -61,6 +61,7 @@ CLI::App* AddAttachCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<AttachOptions>(
       parent, cli, "attach",
       "Attach local standard input, output, and error streams to a running container", o, Attach);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   sub->add_flag("--no-stdin", o->no_stdin, "Do not attach STDIN");
   sub->add_flag("--sig-proxy", o->sig_proxy, "Proxy all received signals to the process");

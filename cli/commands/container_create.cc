@@ -31,9 +31,10 @@ CLI::App* AddCreateCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<CreateOptions>();
   CLI::App* sub =
       AddCommand<CreateOptions>(parent, cli, "create", "Create a new container", o, Create);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
-  if (cli.Builds(*sub)) AddCreateFlags(*sub, o->create);
+  AddCreateFlags(*sub, o->create);
   return sub;
 }
 

@@ -72,6 +72,7 @@ CLI::App* AddExecCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<ExecOptions>();
   CLI::App* sub = AddCommand<ExecOptions>(parent, cli, "exec",
                                           "Execute a command in a running container", o, Exec);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("container_and_command", o->rest,
                   "The container, then the command and its arguments");

@@ -97,9 +97,10 @@ CLI::App* AddRunCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* sub = AddCommand<RunOptions>(parent, cli, "run",
                                          "Create and run a new container from an image", o, Run);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
-  if (cli.Builds(*sub)) AddCreateFlags(*sub, o->create);
+  AddCreateFlags(*sub, o->create);
   sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
   sub->add_flag("--sig-proxy", o->sig_proxy, "Proxy received signals to the process");
   sub->add_option("--detach-keys", o->detach_keys,

@@ -70,6 +70,7 @@ CLI::App* AddStartCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<StartOptions>();
   CLI::App* sub = AddCommand<StartOptions>(parent, cli, "start",
                                            "Start one or more stopped containers", o, Start);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_flag("-a,--attach", o->attach, "Attach STDOUT/STDERR and forward signals");
   sub->add_flag("-i,--interactive", o->interactive, "Attach container's STDIN");

@@ -32,6 +32,7 @@ CLI::App* AddStateCommand(CLI::App& parent, Cli& cli, const std::string& name,
           return (*api)->Do(r).status();
         });
       });
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   if (has_time) {
     sub->add_option("-t,--time", o->time, "Seconds to wait before killing the container");
