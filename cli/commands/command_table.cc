@@ -1,5 +1,6 @@
 #include "cli/commands/command_table.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands/command_separator.h"
@@ -59,6 +60,12 @@ void BuildCommandLine(CLI::App& app, Cli& cli, const std::vector<std::string>& a
       invoked.push_back(args[j]);
       break;
     }
+  }
+  // `berth --version` (no command) needs none of them.
+  if (invoked.empty() && std::any_of(args.begin(), args.end(), [](const std::string& a) {
+        return a == "-v" || a == "--version";
+      })) {
+    invoked.push_back("--version");  // names no command: none is made
   }
   // Asked for help: everything, so that the help is the same whatever
   // follows (`berth volume bogus --help` lists the group's commands).

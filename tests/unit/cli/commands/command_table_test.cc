@@ -49,6 +49,10 @@ TEST_CASE("command table: only the invoked command is made, with its flags",
   CHECK(OptionCount({}, {"run"}) > 50);
   CHECK(OptionCount({"completion", "bash"}, {"image", "ls"}) > 5);
   CHECK(OptionCount({"run", "busybox", "--", "--help"}, {"create"}) == -1);
+  // --version alone: no command at all.
+  CHECK(OptionCount({"--version"}, {"ps"}) == -1);
+  CHECK(OptionCount({"-H", "unix:///x", "-v"}, {"version"}) == -1);
+  CHECK(OptionCount({"-v", "--help"}, {"ps"}) > 5);
 }
 
 }  // namespace
