@@ -26,15 +26,23 @@ TEST_CASE("berth stop and restart take docker 28's --timeout", "[cli][berthd][fl
   BerthdFixture f;
   REQUIRE(f.Berth({"run", "-d", "--network", "none", "--name", "napper", "busybox", "sleep", "300"})
               .status.code == 0);
-  CHECK(f.Berth({"stop", "--timeout", "1", "napper"}).out == "napper\n");
-  CHECK(f.Berth({"restart", "-t", "0", "napper"}).out == "napper\n");
-  // The old name still works, as in docker, but is no longer listed.
-  CHECK(f.Berth({"container", "restart", "--time", "0", "napper"}).out == "napper\n");
-  CHECK(f.Berth({"stop", "--timeout=0", "napper"}).out == "napper\n");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"stop", "--timeout", "1", "napper"},
+           {"restart", "-t", "0", "napper"},
+           // The old name still works, as in docker, but is no longer listed.
+           {"container", "restart", "--time", "0", "napper"},
+           {"stop", "--timeout=0", "napper"}}) {
+    SpawnResult r = f.Berth(args);
+    INFO(Join(args, " ") << ": " << r.err);
+    CHECK(r.status.code == 0);
+    CHECK(r.out == "napper\n");
+  }
   std::string help = f.Berth({"stop", "--help"}).out;
   CHECK_THAT(help, Catch::Contains("-t,--timeout"));
   CHECK(help.find("--time ") == std::string::npos);
-  CHECK(f.Berth({"rm", "napper"}).status.code == 0);
+  SpawnResult removed = f.Berth({"rm", "napper"});
+  INFO(removed.err);
+  CHECK(removed.status.code == 0);
 }
 
 TEST_CASE("berth exec --env-file", "[cli][berthd][flags]") {
