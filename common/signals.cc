@@ -11,12 +11,12 @@
 namespace berth {
 namespace {
 
-struct SignalName {
+struct NamedSignal {
   std::string_view name;
   int number;
 };
 
-constexpr SignalName kSignals[] = {
+constexpr NamedSignal kSignals[] = {
     {"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},       {"CHLD", SIGCHLD},
     {"CLD", SIGCHLD},  {"CONT", SIGCONT}, {"FPE", SIGFPE},       {"HUP", SIGHUP},
     {"ILL", SIGILL},   {"INT", SIGINT},   {"IO", SIGIO},         {"IOT", SIGIOT},
@@ -30,6 +30,23 @@ constexpr SignalName kSignals[] = {
 
 }  // namespace
 
+std::string SignalName(int sig) {
+  // The first name of each number is the common one (CHLD, not CLD).
+  for (const NamedSignal& s : kSignals) {
+    if (s.number == sig && s.name != "CLD" && s.name != "IOT" && s.name != "POLL") {
+      return std::string(s.name);
+    }
+  }
+  // moby names the lower half of the real-time signals from RTMIN up and
+  // the upper half from RTMAX down.
+  int middle = SIGRTMIN + (SIGRTMAX - SIGRTMIN) / 2;
+  if (sig == SIGRTMIN) return "RTMIN";
+  if (sig > SIGRTMIN && sig <= middle) return "RTMIN+" + std::to_string(sig - SIGRTMIN);
+  if (sig > middle && sig < SIGRTMAX) return "RTMAX-" + std::to_string(SIGRTMAX - sig);
+  if (sig == SIGRTMAX) return "RTMAX";
+  return "";
+}
+
 absl::StatusOr<int> ParseSignal(const std::string& text) {
   if (std::optional<int64_t> n = ParseInt64(text)) {
     if (*n <= 0 || *n >= NSIG) return InvalidArgumentf("invalid signal number {}", text);
@@ -38,7 +55,7 @@ absl::StatusOr<int> ParseSignal(const std::string& text) {
   std::string name;
   for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (name.starts_with("SIG")) name.erase(0, 3);
-  for (const SignalName& s : kSignals) {
+  for (const NamedSignal& s : kSignals) {
     if (s.name == name) return s.number;
   }
   // Real-time signals: RTMIN, RTMIN+n, RTMAX-n.

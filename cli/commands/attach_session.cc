@@ -10,6 +10,7 @@
 #include "cli/term/raw_mode.h"
 #include "cli/term/stream_pump.h"
 #include "cli/term/window_size.h"
+#include "common/signals.h"
 #include "common/status.h"
 #include "common/strings.h"
 
@@ -25,7 +26,38 @@ void Resize(client::EngineClient& api, const std::string& path) {
                 .query = {{"h", std::to_string(size->rows)}, {"w", std::to_string(size->cols)}}});
 }
 
+// cmd/docker's forceExitAfter3TerminationSignals, called on the signal
+// watcher's thread: no destructors run, so the terminal is put back first.
+[[noreturn]] void ForceExit() {
+  term::RestoreTerminalsForExit();
+  static constexpr char kMessage[] = "\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n";
+  [[maybe_unused]] ssize_t n = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+  _exit(1);
+}
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<term::SignalWatcher>> HandleSignals(client::EngineClient& api,
+                                                                   const std::string& kill_path) {
+  std::vector<int> signals =
+      kill_path.empty() ? term::SignalsIgnoredWithoutProxy() : term::ProxiedSignals();
+  if (kill_path.empty()) {
+    signals.push_back(SIGINT);
+    signals.push_back(SIGTERM);
+  }
+  return term::SignalWatcher::Start(
+      std::move(signals), [&api, kill_path, terminations = 0](int sig) mutable {
+        if (!kill_path.empty()) {
+          std::string name = SignalName(sig);
+          // A failed kill (the container already gone) is not berth's
+          // error; docker only logs it at debug level.
+          if (!name.empty()) {
+            (void)api.Do({.method = "POST", .path = kill_path, .query = {{"signal", name}}});
+          }
+        }
+        if ((sig == SIGINT || sig == SIGTERM) && ++terminations == 3) ForceExit();
+      });
+}
 
 absl::StatusOr<std::unique_ptr<client::Connection>> AttachContainer(
     client::EngineClient& api, const std::string& id, const AttachStreams& streams,
@@ -78,16 +110,6 @@ absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api, clien
         {SIGWINCH}, [&api, path = options.resize_path](int) { Resize(api, path); });
     if (watcher.ok()) resize_watcher = std::move(*watcher);
   }
-  std::unique_ptr<term::SignalWatcher> proxy;
-  if (!options.kill_path.empty()) {
-    absl::StatusOr<std::unique_ptr<term::SignalWatcher>> watcher = term::SignalWatcher::Start(
-        term::ProxiedSignals(), [&api, path = options.kill_path](int sig) {
-          (void)api.Do(
-              {.method = "POST", .path = path, .query = {{"signal", std::to_string(sig)}}});
-        });
-    if (!watcher.ok()) return watcher.status();
-    proxy = std::move(*watcher);
-  }
   term::PumpOptions pump;
   pump.in_fd = options.stdin_attached ? STDIN_FILENO : -1;
   pump.out_fd = STDOUT_FILENO;
@@ -96,7 +118,6 @@ absl::StatusOr<SessionEnd> RunSession(Cli& cli, client::EngineClient& api, clien
   pump.detach_keys = keys;
   std::fflush(cli.out());
   absl::StatusOr<term::PumpResult> result = term::Pump(conn, pump);
-  proxy.reset();
   resize_watcher.reset();
   raw.reset();
   if (!result.ok()) return result.status();

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "cli/client/engine_client.h"
 #include "cli/commands/cli.h"
+#include "cli/term/window_size.h"
 
 namespace berth::cli {
 
@@ -35,9 +36,22 @@ struct SessionOptions {
   std::string detach_keys;  // docker's spec ("ctrl-p,ctrl-q"); "" = the config's or default
   // POSTed with h= and w= at start and on every window change (tty only).
   std::string resize_path;
-  // Signals received are forwarded here as ?signal=N (--sig-proxy); "" = none.
-  std::string kill_path;
 };
+
+// What berth does with the signals it receives while a container is
+// attached (run, start -a, attach), from before the attach until the
+// command returns, as the docker CLI does:
+// - with `kill_path` (--sig-proxy, the default): each signal of
+//   term::ProxiedSignals() is sent on as POST kill_path?signal=NAME
+//   (docker's ForwardAllSignals; docker names the signal);
+// - without: term::SignalsIgnoredWithoutProxy() are ignored and the rest
+//   keep their default action;
+// - either way SIGINT and SIGTERM do not end berth until the third, which
+//   prints docker's "got 3 SIGTERM/SIGINTs, forcefully exiting" and exits 1
+//   at once (the terminal restored), leaving the container running.
+// The handlers are removed when the returned watcher is destroyed.
+absl::StatusOr<std::unique_ptr<term::SignalWatcher>> HandleSignals(client::EngineClient& api,
+                                                                   const std::string& kill_path);
 
 enum class SessionEnd { kOutputEnded, kDetached };
 

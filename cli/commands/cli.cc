@@ -56,14 +56,50 @@ absl::StatusOr<client::EngineClient*> Cli::Client() {
   return client_.get();
 }
 
+namespace {
+
+// The names from the root's child down to `app` (the root: none).
+std::vector<const CLI::App*> PathTo(const CLI::App& app) {
+  std::vector<const CLI::App*> path;
+  for (const CLI::App* a = &app; a->get_parent() != nullptr; a = a->get_parent()) {
+    path.insert(path.begin(), a);
+  }
+  return path;
+}
+
+}  // namespace
+
 bool Cli::Builds(const CLI::App& command) const {
+  if (&command == unbuilt_.get()) return false;
   // Help and completion need every command's flags.
   if (invoked_.empty() || invoked_.front() == "completion") return true;
-  std::vector<std::string> path;
-  for (const CLI::App* a = &command; a->get_parent() != nullptr; a = a->get_parent()) {
-    path.insert(path.begin(), a->get_name());
+  std::vector<const CLI::App*> path = PathTo(command);
+  if (path.size() > invoked_.size()) return false;
+  // By name or alias (`network list`), as CLI11 will match it.
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (!path[i]->check_name(invoked_[i])) return false;
   }
-  return path.size() <= invoked_.size() && std::equal(path.begin(), path.end(), invoked_.begin());
+  return true;
+}
+
+bool Cli::Needs(const CLI::App& parent, const std::string& name,
+                const std::vector<std::string>& aliases) const {
+  if (&parent == unbuilt_.get()) return false;
+  if (invoked_.empty() || invoked_.front() == "completion") return true;
+  std::vector<const CLI::App*> path = PathTo(parent);
+  if (path.size() > invoked_.size()) return false;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (!path[i]->check_name(invoked_[i])) return false;
+  }
+  // The invoked group lists all its commands in its help.
+  if (path.size() == invoked_.size()) return true;
+  const std::string& next = invoked_[path.size()];
+  return next == name || std::find(aliases.begin(), aliases.end(), next) != aliases.end();
+}
+
+CLI::App* Cli::Unbuilt() {
+  if (!unbuilt_) unbuilt_ = std::make_unique<CLI::App>("not built", "unbuilt");
+  return unbuilt_.get();
 }
 
 bool Cli::in_is_terminal() const { return isatty(STDIN_FILENO) == 1; }

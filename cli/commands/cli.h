@@ -48,12 +48,23 @@ class Cli {
   bool out_is_terminal() const;
 
   // The command named on the command line ({"ps"}, {"container", "run"});
-  // empty when none is (help). Commands whose flags are costly to set up
-  // (run, create) build them only when invoked: CLI11's add_option checks
-  // each new flag against all earlier ones, and a CLI starts per command.
+  // empty when none is (help). Every command is added with its name and
+  // description, but builds its flags only when it is the one invoked (or
+  // for `berth --help` and completion): making CLI11 options is most of a
+  // short command's run time (bench/RESULTS-cli.md), and a CLI starts per
+  // command. A command's own --help is its invocation, so it sees them.
   void set_invoked(std::vector<std::string> path) { invoked_ = std::move(path); }
-  // Whether `command`'s flags are needed in this process.
+  // Whether `command`'s flags are needed in this process: the command is a
+  // prefix of the invoked path, matched by name or alias.
   bool Builds(const CLI::App& command) const;
+  // Whether the command `name` (or `aliases`) under `parent` is needed at
+  // all: on the invoked path, or listed in the invoked group's help. Making
+  // a CLI11 command costs nearly as much as a flag (each gets its --help).
+  bool Needs(const CLI::App& parent, const std::string& name,
+             const std::vector<std::string>& aliases = {}) const;
+  // Stands in for a command that is not needed: detached from the command
+  // line, never built (Builds is false), and the parent of nothing needed.
+  CLI::App* Unbuilt();
 
   // Prints the error as docker does and sets the exit code (1 unless
   // given); returns the code so commands can `return cli.Fail(s);`.
@@ -65,6 +76,7 @@ class Cli {
   GlobalOptions options_;
   std::unique_ptr<client::EngineClient> client_;
   std::vector<std::string> invoked_;
+  std::unique_ptr<CLI::App> unbuilt_;
   int exit_code_ = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "cli/commands/command_table.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands/command_separator.h"
@@ -19,7 +20,9 @@ void OneValuePerFlag(CLI::App& app) {
 
 }  // namespace
 
-CLI::App* AddGroup(CLI::App& root, const std::string& name, const std::string& description) {
+CLI::App* AddGroup(CLI::App& root, Cli& cli, const std::string& name,
+                   const std::string& description) {
+  if (!cli.Needs(root, name)) return cli.Unbuilt();
   CLI::App* group = root.add_subcommand(name, description);
   group->require_subcommand(1);
   group->group("Management Commands");
@@ -57,6 +60,18 @@ void BuildCommandLine(CLI::App& app, Cli& cli, const std::vector<std::string>& a
       invoked.push_back(args[j]);
       break;
     }
+  }
+  // `berth --version` (no command) needs none of them.
+  if (invoked.empty() && std::any_of(args.begin(), args.end(), [](const std::string& a) {
+        return a == "-v" || a == "--version";
+      })) {
+    invoked.push_back("--version");  // names no command: none is made
+  }
+  // Asked for help: everything, so that the help is the same whatever
+  // follows (`berth volume bogus --help` lists the group's commands).
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a == "--help") invoked.clear();
   }
   cli.set_invoked(std::move(invoked));
 

@@ -27,6 +27,7 @@ CLI::App* AddCompletionCommand(CLI::App& root, Cli& cli) {
   CLI::App* sub = AddCommand<CompletionOptions>(
       root, cli, "completion", "Generate the autocompletion script for the specified shell", o,
       Completion);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("shell", o->shell, "bash or zsh")
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));

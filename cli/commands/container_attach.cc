@@ -36,16 +36,17 @@ int Attach(AttachOptions& o, Cli& cli) {
   std::string keys = DetachKeys(cli, o.detach_keys);
   absl::StatusOr<std::unique_ptr<client::BodyStream>> wait = BeginWait(**api, id, "");
   if (!wait.ok()) return cli.Fail(wait.status());
+  absl::StatusOr<std::unique_ptr<term::SignalWatcher>> signals =
+      HandleSignals(**api, (o.sig_proxy && !tty) ? "/containers/" + id + "/kill" : "");
+  if (!signals.ok()) return cli.Fail(signals.status());
   absl::StatusOr<std::unique_ptr<client::Connection>> conn =
       AttachContainer(**api, id, streams, keys);
   if (!conn.ok()) return cli.Fail(conn.status());
-  absl::StatusOr<SessionEnd> end =
-      RunSession(cli, **api, **conn,
-                 {.stdin_attached = streams.in,
-                  .tty = tty,
-                  .detach_keys = keys,
-                  .resize_path = "/containers/" + id + "/resize",
-                  .kill_path = (o.sig_proxy && !tty) ? "/containers/" + id + "/kill" : ""});
+  absl::StatusOr<SessionEnd> end = RunSession(cli, **api, **conn,
+                                              {.stdin_attached = streams.in,
+                                               .tty = tty,
+                                               .detach_keys = keys,
+                                               .resize_path = "/containers/" + id + "/resize"});
   if (!end.ok()) return cli.Fail(end.status());
   if (*end == SessionEnd::kDetached) return 0;
   absl::StatusOr<int> code = ReadExitCode(**wait);
@@ -60,6 +61,7 @@ CLI::App* AddAttachCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<AttachOptions>(
       parent, cli, "attach",
       "Attach local standard input, output, and error streams to a running container", o, Attach);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   sub->add_flag("--no-stdin", o->no_stdin, "Do not attach STDIN");
   sub->add_flag("--sig-proxy", o->sig_proxy, "Proxy all received signals to the process");

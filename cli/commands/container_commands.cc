@@ -5,7 +5,7 @@
 namespace berth::cli {
 
 void AddContainerCommands(CLI::App& root, Cli& cli) {
-  CLI::App* group = AddGroup(root, "container", "Manage containers");
+  CLI::App* group = AddGroup(root, cli, "container", "Manage containers");
   AddObjectInspectCommand(root, cli);
   for (CLI::App* parent : {&root, group}) {
     bool top = parent == &root;

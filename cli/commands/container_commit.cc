@@ -50,6 +50,7 @@ CLI::App* AddCommitCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<CommitOptions>();
   CLI::App* sub = AddCommand<CommitOptions>(
       parent, cli, "commit", "Create a new image from a container's changes", o, Commit);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   sub->add_option("reference", o->reference, "REPOSITORY[:TAG]");
   sub->add_option("-a,--author", o->author,

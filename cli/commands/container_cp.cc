@@ -237,6 +237,7 @@ CLI::App* AddCpCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<CpOptions>();
   CLI::App* sub = AddCommand<CpOptions>(
       parent, cli, "cp", "Copy files/folders between a container and the local filesystem", o, Cp);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("source", o->source, "CONTAINER:SRC_PATH, SRC_PATH, or - for a tar on stdin")
       ->required();
   sub->add_option("destination", o->destination,

@@ -35,6 +35,7 @@ CLI::App* AddDiffCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<DiffOptions>(
       parent, cli, "diff", "Inspect changes to files or directories on a container's filesystem", o,
       Diff);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   return sub;
 }

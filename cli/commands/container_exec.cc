@@ -3,13 +3,14 @@
 #include "cli/commands/attach_session.h"
 #include "cli/commands/command.h"
 #include "cli/commands/container_commands.h"
+#include "cli/commands/create_flags.h"
 
 namespace berth::cli {
 namespace {
 
 struct ExecOptions {
   bool detach = false, interactive = false, tty = false, privileged = false;
-  std::vector<std::string> env;
+  std::vector<std::string> env, env_files;
   std::string workdir, user, detach_keys;
   std::vector<std::string> rest;  // the image (or container), then the command
 };
@@ -27,8 +28,11 @@ int Exec(ExecOptions& o, Cli& cli) {
   absl::StatusOr<client::EngineClient*> api = cli.Client();
   if (!api.ok()) return cli.Fail(api.status());
   std::string keys = DetachKeys(cli, o.detach_keys);
-  nlohmann::json env = nlohmann::json::array();
-  for (const std::string& e : o.env) env.push_back(e);
+  // As docker: -e values as given, unless there are --env-file files,
+  // which are read first (and the -e values after, the same way).
+  absl::StatusOr<nlohmann::json> env = nlohmann::json(o.env);
+  if (!o.env_files.empty()) env = EnvList(o.env_files, o.env);
+  if (!env.ok()) return cli.Fail(env.status());
   nlohmann::json body = {{"User", o.user},
                          {"Privileged", o.privileged},
                          {"Tty", o.tty},
@@ -37,7 +41,7 @@ int Exec(ExecOptions& o, Cli& cli) {
                          {"AttachStderr", !o.detach},
                          {"Detach", o.detach},
                          {"DetachKeys", o.detach_keys},
-                         {"Env", env},
+                         {"Env", *env},
                          {"WorkingDir", o.workdir},
                          {"Cmd", cmd}};
   absl::StatusOr<nlohmann::json> created = (*api)->DoJson(
@@ -72,6 +76,7 @@ CLI::App* AddExecCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<ExecOptions>();
   CLI::App* sub = AddCommand<ExecOptions>(parent, cli, "exec",
                                           "Execute a command in a running container", o, Exec);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("container_and_command", o->rest,
                   "The container, then the command and its arguments");
@@ -80,6 +85,7 @@ CLI::App* AddExecCommand(CLI::App& parent, Cli& cli) {
   sub->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
   sub->add_flag("--privileged", o->privileged, "Give extended privileges to the command");
   sub->add_option("-e,--env", o->env, "Set environment variables");
+  sub->add_option("--env-file", o->env_files, "Read in a file of environment variables");
   sub->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
   sub->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])");
   sub->add_option("--detach-keys", o->detach_keys,

@@ -41,6 +41,7 @@ CLI::App* AddExportCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<ExportOptions>();
   CLI::App* sub = AddCommand<ExportOptions>(
       parent, cli, "export", "Export a container's filesystem as a tar archive", o, Export);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   sub->add_option("-o,--output", o->output, "Write to a file, instead of STDOUT");
   return sub;

@@ -46,6 +46,7 @@ CLI::App* AddContainerInspectCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<InspectOptions>();
   CLI::App* sub = AddCommand<InspectOptions>(
       parent, cli, "inspect", "Display detailed information on one or more containers", o, Inspect);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_option("-f,--format", o->format, "Format output using a custom template");
   sub->add_flag("-s,--size", o->size, "Display total file sizes");

@@ -52,6 +52,7 @@ CLI::App* AddLogsCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<LogsOptions>();
   CLI::App* sub =
       AddCommand<LogsOptions>(parent, cli, "logs", "Fetch the logs of a container", o, Logs);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   sub->add_flag("--details", o->details, "Show extra details provided to logs");
   sub->add_flag("-f,--follow", o->follow, "Follow log output");

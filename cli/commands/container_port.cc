@@ -70,6 +70,7 @@ CLI::App* AddPortCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<PortOptions>();
   CLI::App* sub = AddCommand<PortOptions>(
       parent, cli, "port", "List port mappings or a specific mapping for the container", o, Port);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   sub->add_option("port", o->port, "PRIVATE_PORT[/PROTO]");
   return sub;

@@ -41,6 +41,7 @@ CLI::App* AddContainerPruneCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<PruneOptions>();
   CLI::App* sub =
       AddCommand<PruneOptions>(parent, cli, "prune", "Remove all stopped containers", o, Prune);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_flag("-f,--force", o->force, "Do not prompt for confirmation");
   sub->add_option("--filter", o->filters, "Provide filter values (e.g. \"until=<timestamp>\")");
   return sub;

@@ -149,6 +149,7 @@ int Ps(PsOptions& o, Cli& cli) {
 CLI::App* AddPsCommand(CLI::App& parent, Cli& cli, const std::string& name) {
   auto o = std::make_shared<PsOptions>();
   CLI::App* sub = AddCommand<PsOptions>(parent, cli, name, "List containers", o, Ps);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_flag("-a,--all", o->all, "Show all containers (default shows just running)");
   sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided");
   sub->add_option("--format", o->format,

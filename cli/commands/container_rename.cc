@@ -31,6 +31,7 @@ int Rename(RenameOptions& o, Cli& cli) {
 CLI::App* AddRenameCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<RenameOptions>();
   CLI::App* sub = AddCommand<RenameOptions>(parent, cli, "rename", "Rename a container", o, Rename);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("container", o->container, "Container")->required();
   sub->add_option("new_name", o->name, "New name")->required();
   return sub;

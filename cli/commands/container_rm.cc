@@ -29,6 +29,7 @@ int Rm(RmOptions& o, Cli& cli) {
 CLI::App* AddRmCommand(CLI::App& parent, Cli& cli, const std::string& name) {
   auto o = std::make_shared<RmOptions>();
   CLI::App* sub = AddCommand<RmOptions>(parent, cli, name, "Remove one or more containers", o, Rm);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_flag("-f,--force", o->force, "Force the removal of a running container (uses SIGKILL)");
   sub->add_flag("-v,--volumes", o->volumes,

@@ -42,6 +42,12 @@ int Run(RunOptions& o, Cli& cli) {
     return 0;
   }
 
+  // From here until berth returns, as docker: signals go to the container
+  // (with a tty too, since docker 28), or are ignored with --sig-proxy=false.
+  absl::StatusOr<std::unique_ptr<term::SignalWatcher>> signals =
+      HandleSignals(**api, o.sig_proxy ? "/containers/" + *id + "/kill" : "");
+  if (!signals.ok()) return cli.Fail(signals.status(), kExitDaemonError);
+
   const CreateFlags& f = o.create;
   AttachStreams streams;
   if (f.attach.empty()) {
@@ -72,13 +78,10 @@ int Run(RunOptions& o, Cli& cli) {
     return cli.Fail(started, StartFailureCode(started));
   }
   if (conn) {
-    SessionOptions session{
-        .stdin_attached = streams.in,
-        .tty = f.tty,
-        .detach_keys = keys,
-        .resize_path = "/containers/" + *id + "/resize",
-        // With a tty the terminal's own keys reach the process; no proxy.
-        .kill_path = (o.sig_proxy && !f.tty) ? "/containers/" + *id + "/kill" : ""};
+    SessionOptions session{.stdin_attached = streams.in,
+                           .tty = f.tty,
+                           .detach_keys = keys,
+                           .resize_path = "/containers/" + *id + "/resize"};
     absl::StatusOr<SessionEnd> end = RunSession(cli, **api, *conn, session);
     if (!end.ok()) return cli.Fail(end.status());
     if (*end == SessionEnd::kDetached) return 0;
@@ -94,9 +97,10 @@ CLI::App* AddRunCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* sub = AddCommand<RunOptions>(parent, cli, "run",
                                          "Create and run a new container from an image", o, Run);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   // After it, everything is the command's (main.cc puts a "--" there).
   sub->add_option("image_and_command", o->rest, "The image, then the command and its arguments");
-  if (cli.Builds(*sub)) AddCreateFlags(*sub, o->create);
+  AddCreateFlags(*sub, o->create);
   sub->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
   sub->add_flag("--sig-proxy", o->sig_proxy, "Proxy received signals to the process");
   sub->add_option("--detach-keys", o->detach_keys,

@@ -24,6 +24,10 @@ int StartAttached(StartOptions& o, Cli& cli, client::EngineClient& api) {
   bool tty = config.value("Tty", false);
   AttachStreams streams{
       .in = o.interactive && config.value("OpenStdin", false), .out = true, .err = true};
+  // docker start -a proxies signals only without a tty, and has no flag.
+  absl::StatusOr<std::unique_ptr<term::SignalWatcher>> signals =
+      HandleSignals(api, tty ? "" : "/containers/" + id + "/kill");
+  if (!signals.ok()) return cli.Fail(signals.status());
   std::string keys = DetachKeys(cli, o.detach_keys);
   absl::StatusOr<std::unique_ptr<client::Connection>> conn =
       AttachContainer(api, id, streams, keys);
@@ -33,13 +37,11 @@ int StartAttached(StartOptions& o, Cli& cli, client::EngineClient& api) {
   absl::Status started =
       api.Do({.method = "POST", .path = "/containers/" + id + "/start"}).status();
   if (!started.ok()) return cli.Fail(started);
-  absl::StatusOr<SessionEnd> end =
-      RunSession(cli, api, **conn,
-                 {.stdin_attached = streams.in,
-                  .tty = tty,
-                  .detach_keys = keys,
-                  .resize_path = "/containers/" + id + "/resize",
-                  .kill_path = tty ? "" : "/containers/" + id + "/kill"});
+  absl::StatusOr<SessionEnd> end = RunSession(cli, api, **conn,
+                                              {.stdin_attached = streams.in,
+                                               .tty = tty,
+                                               .detach_keys = keys,
+                                               .resize_path = "/containers/" + id + "/resize"});
   if (!end.ok()) return cli.Fail(end.status());
   if (*end == SessionEnd::kDetached) return 0;
   absl::StatusOr<int> code = ReadExitCode(**wait);
@@ -68,6 +70,7 @@ CLI::App* AddStartCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<StartOptions>();
   CLI::App* sub = AddCommand<StartOptions>(parent, cli, "start",
                                            "Start one or more stopped containers", o, Start);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_flag("-a,--attach", o->attach, "Attach STDOUT/STDERR and forward signals");
   sub->add_flag("-i,--interactive", o->interactive, "Attach container's STDIN");

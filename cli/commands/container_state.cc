@@ -32,9 +32,12 @@ CLI::App* AddStateCommand(CLI::App& parent, Cli& cli, const std::string& name,
           return (*api)->Do(r).status();
         });
       });
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   if (has_time) {
-    sub->add_option("-t,--time", o->time, "Seconds to wait before killing the container");
+    sub->add_option("-t,--timeout", o->time, "Seconds to wait before killing the container");
+    // docker 28's name; --time, the old one, still works there, unlisted.
+    sub->add_option("--time", o->time, "Seconds to wait before killing the container")->group("");
   }
   if (has_signal) {
     sub->add_option("-s,--signal", o->signal,

@@ -380,6 +380,7 @@ CLI::App* AddStatsCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<StatsOptions>(
       parent, cli, "stats", "Display a live stream of container(s) resource usage statistics", o,
       Stats);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers");
   sub->add_flag("-a,--all", o->all, "Show all containers (default shows just running)");
   sub->add_flag("--no-stream", o->no_stream,

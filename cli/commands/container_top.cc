@@ -55,6 +55,7 @@ CLI::App* AddTopCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<TopOptions>();
   CLI::App* sub = AddCommand<TopOptions>(parent, cli, "top",
                                          "Display the running processes of a container", o, Top);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   o->app = sub;
   // Everything after the container belongs to ps, flags included.
   sub->prefix_command();

@@ -112,6 +112,7 @@ CLI::App* AddUpdateCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<UpdateOptions>();
   CLI::App* sub = AddCommand<UpdateOptions>(
       parent, cli, "update", "Update configuration of one or more containers", o, Update);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   sub->add_option("--blkio-weight", o->blkio_weight,
                   "Block IO (relative weight), between 10 and 1000, or 0 to disable");

@@ -38,6 +38,7 @@ CLI::App* AddWaitCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<WaitOptions>(
       parent, cli, "wait", "Block until one or more containers stop, then print their exit codes",
       o, Wait);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("containers", o->containers, "Containers")->required();
   return sub;
 }

@@ -323,41 +323,50 @@ std::string CurrentContextName(Cli& cli) {
 }
 
 void AddContextCommands(CLI::App& root, Cli& cli) {
-  CLI::App* group = AddGroup(root, "context", "Manage contexts");
+  CLI::App* group = AddGroup(root, cli, "context", "Manage contexts");
 
   auto create = std::make_shared<CreateOptions>();
   CLI::App* sub =
       AddCommand<CreateOptions>(*group, cli, "create", "Create a context", create, Create);
-  sub->add_option("context", create->name, "Context name")->required();
-  sub->add_option("--description", create->description, "Description of the context");
-  sub->add_option("--docker", create->docker, "set the docker endpoint")
-      ->type_name("stringToString");
-  sub->add_option("--from", create->from, "create context from a named context");
+  if (cli.Builds(*sub)) {
+    sub->add_option("context", create->name, "Context name")->required();
+    sub->add_option("--description", create->description, "Description of the context");
+    sub->add_option("--docker", create->docker, "set the docker endpoint")
+        ->type_name("stringToString");
+    sub->add_option("--from", create->from, "create context from a named context");
+  }
 
   auto list = std::make_shared<ListOptions>();
-  sub = AddCommand<ListOptions>(*group, cli, "ls", "List contexts", list, List);
-  sub->alias("list");
-  sub->add_option("--format", list->format,
-                  "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "
-                  "a Go template");
-  sub->add_flag("-q,--quiet", list->quiet, "Only show context names");
+  sub = AddCommand<ListOptions>(*group, cli, "ls", "List contexts", list, List, {"list"});
+  if (cli.Builds(*sub)) {
+    sub->add_option("--format", list->format,
+                    "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "
+                    "a Go template");
+    sub->add_flag("-q,--quiet", list->quiet, "Only show context names");
+  }
 
   auto inspect = std::make_shared<InspectOptions>();
   sub = AddCommand<InspectOptions>(*group, cli, "inspect",
                                    "Display detailed information on one or more contexts", inspect,
                                    Inspect);
-  sub->add_option("contexts", inspect->names, "Contexts");
-  sub->add_option("-f,--format", inspect->format, "Format output using a custom template");
+  if (cli.Builds(*sub)) {
+    sub->add_option("contexts", inspect->names, "Contexts");
+    sub->add_option("-f,--format", inspect->format, "Format output using a custom template");
+  }
 
   auto remove = std::make_shared<RemoveOptions>();
-  sub = AddCommand<RemoveOptions>(*group, cli, "rm", "Remove one or more contexts", remove, Remove);
-  sub->alias("remove");
-  sub->add_option("contexts", remove->names, "Contexts")->required();
-  sub->add_flag("-f,--force", remove->force, "Force the removal of a context in use");
+  sub = AddCommand<RemoveOptions>(*group, cli, "rm", "Remove one or more contexts", remove, Remove,
+                                  {"remove"});
+  if (cli.Builds(*sub)) {
+    sub->add_option("contexts", remove->names, "Contexts")->required();
+    sub->add_flag("-f,--force", remove->force, "Force the removal of a context in use");
+  }
 
   auto use = std::make_shared<UseOptions>();
   sub = AddCommand<UseOptions>(*group, cli, "use", "Set the current berth context", use, Use);
-  sub->add_option("context", use->name, "Context")->required();
+  if (cli.Builds(*sub)) {
+    sub->add_option("context", use->name, "Context")->required();
+  }
 
   auto show = std::make_shared<ShowOptions>();
   AddCommand<ShowOptions>(*group, cli, "show", "Print the name of the current context", show, Show);

@@ -1,5 +1,6 @@
 #include "cli/commands/create_flags.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -200,7 +201,38 @@ absl::Status KeyValues(json& out, const std::vector<std::string>& entries, const
   return absl::OkStatus();
 }
 
+// docker's validateDeviceCgroupRule: "TYPE MAJOR:MINOR ACCESS", TYPE one of
+// a, b, c; MAJOR and MINOR numbers or *; ACCESS 1-3 of r, w, m.
+bool ValidDeviceCgroupRule(const std::string& rule) {
+  std::vector<std::string> parts = SplitToStrings(rule, ' ');
+  if (parts.size() != 3 || parts[0].size() != 1 ||
+      std::string_view("abc").find(parts[0][0]) == std::string_view::npos) {
+    return false;
+  }
+  auto [major, minor] = SplitOnce(parts[1], ':');
+  auto number = [](std::string_view n) {
+    return n == "*" || (!n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+             return std::isdigit(static_cast<unsigned char>(c)) != 0;
+           }));
+  };
+  if (!minor || !number(major) || !number(*minor)) return false;
+  const std::string& access = parts[2];
+  return !access.empty() && access.size() <= 3 &&
+         access.find_first_not_of("rwm") == std::string::npos;
+}
+
 }  // namespace
+
+absl::StatusOr<json> EnvList(const std::vector<std::string>& files,
+                             const std::vector<std::string>& env) {
+  json out = json::array();
+  for (const std::string& file : files) {
+    BERTH_ASSIGN_OR_RETURN(std::vector<std::string> lines, ReadLines(file));
+    for (const std::string& line : lines) AddEnv(out, line);
+  }
+  for (const std::string& e : env) AddEnv(out, e);
+  return out;
+}
 
 void AddCreateFlags(CLI::App& c, CreateFlags& f) {
   c.add_option("-a,--attach", f.attach, "Attach to STDIN, STDOUT or STDERR");
@@ -230,6 +262,8 @@ void AddCreateFlags(CLI::App& c, CreateFlags& f) {
                "Start period for the container to initialize");
   c.add_option("--health-retries", f.health_retries,
                "Consecutive failures needed to report unhealthy");
+  c.add_option("--health-start-interval", f.health_start_interval,
+               "Time between running the check during the start period");
   c.add_flag("--no-healthcheck", f.no_healthcheck, "Disable any container-specified HEALTHCHECK");
   c.add_option("-v,--volume", f.binds, "Bind mount a volume");
   c.add_option("--mount", f.mounts, "Attach a filesystem mount to the container");
@@ -266,6 +300,16 @@ void AddCreateFlags(CLI::App& c, CreateFlags& f) {
   c.add_option("--cpu-quota", f.cpu_quota, "Limit CPU CFS (Completely Fair Scheduler) quota");
   c.add_option("--pids-limit", f.pids_limit, "Tune container pids limit (set -1 for unlimited)");
   c.add_option("--oom-score-adj", f.oom_score_adj, "Tune host's OOM preferences (-1000 to 1000)");
+  c.add_option("--memory-swappiness", f.memory_swappiness,
+               "Tune container memory swappiness (0 to 100)");
+  c.add_option("--blkio-weight", f.blkio_weight,
+               "Block IO (relative weight), between 10 and 1000, or 0 to disable");
+  c.add_option("--device-cgroup-rule", f.device_cgroup_rules,
+               "Add a rule to the cgroup allowed devices list");
+  c.add_option("--cidfile", f.cidfile, "Write the container ID to the file");
+  c.add_flag("-q,--quiet", f.quiet, "Suppress the pull output");
+  c.add_flag("--disable-content-trust", f.disable_content_trust,
+             "Skip image verification (default true)");
   c.add_flag("--oom-kill-disable", f.oom_kill_disable, "Disable OOM Killer");
   c.add_option("--ipc", f.ipc, "IPC mode to use");
   c.add_option("--pid", f.pid, "PID namespace to use");
@@ -289,13 +333,7 @@ absl::StatusOr<json> CreateRequestBody(const CreateFlags& f, const std::string& 
   json host = json::object();
   config["Image"] = image;
 
-  json env = json::array();
-  for (const std::string& file : f.env_files) {
-    BERTH_ASSIGN_OR_RETURN(std::vector<std::string> lines, ReadLines(file));
-    for (const std::string& line : lines) AddEnv(env, line);
-  }
-  for (const std::string& e : f.env) AddEnv(env, e);
-  config["Env"] = env;
+  BERTH_ASSIGN_OR_RETURN(config["Env"], EnvList(f.env_files, f.env));
 
   json labels = json::object();
   std::vector<std::string> label_entries;
@@ -363,12 +401,15 @@ absl::StatusOr<json> CreateRequestBody(const CreateFlags& f, const std::string& 
 
   if (f.no_healthcheck) {
     config["Healthcheck"] = {{"Test", {"NONE"}}};
-  } else if (!f.health_cmd.empty() || !f.health_interval.empty() || f.health_retries) {
+  } else if (!f.health_cmd.empty() || !f.health_interval.empty() || !f.health_timeout.empty() ||
+             !f.health_start_period.empty() || !f.health_start_interval.empty() ||
+             f.health_retries) {
     json hc = json::object();
     if (!f.health_cmd.empty()) hc["Test"] = {"CMD-SHELL", f.health_cmd};
     for (auto [flag, key] :
          {std::pair{&f.health_interval, "Interval"}, std::pair{&f.health_timeout, "Timeout"},
-          std::pair{&f.health_start_period, "StartPeriod"}}) {
+          std::pair{&f.health_start_period, "StartPeriod"},
+          std::pair{&f.health_start_interval, "StartInterval"}}) {
       if (flag->empty()) continue;
       BERTH_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*flag));
       hc[key] = ns;
@@ -470,6 +511,23 @@ absl::StatusOr<json> CreateRequestBody(const CreateFlags& f, const std::string& 
     host["OomScoreAdj"] = *f.oom_score_adj;
   }
   if (f.oom_kill_disable) host["OomKillDisable"] = true;
+  // Sent always, as docker sends them (-1: the kernel's default).
+  int64_t swappiness = f.memory_swappiness.value_or(-1);
+  if (swappiness != -1 && (swappiness < 0 || swappiness > 100)) {
+    return InvalidArgumentf("invalid value: {}. Valid memory swappiness range is 0-100",
+                            swappiness);
+  }
+  host["MemorySwappiness"] = swappiness;
+  host["BlkioWeight"] = f.blkio_weight.value_or(0);
+  for (const std::string& rule : f.device_cgroup_rules) {
+    if (!ValidDeviceCgroupRule(rule)) {
+      return InvalidArgumentf(
+          "invalid argument {:?} for \"--device-cgroup-rule\" flag: invalid device cgroup "
+          "format '{}'",
+          rule, rule);
+    }
+  }
+  if (!f.device_cgroup_rules.empty()) host["DeviceCgroupRules"] = f.device_cgroup_rules;
   host["CpusetCpus"] = f.cpuset_cpus;
   host["CpusetMems"] = f.cpuset_mems;
   host["IpcMode"] = f.ipc;

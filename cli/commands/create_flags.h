@@ -21,7 +21,8 @@ struct CreateFlags {
   std::string pull = "missing";
   std::optional<int> stop_timeout;
   bool tty = false, interactive = false;
-  std::string health_cmd, health_interval, health_timeout, health_start_period;
+  std::string health_cmd, health_interval, health_timeout, health_start_period,
+      health_start_interval;
   std::optional<int> health_retries;
   bool no_healthcheck = false;
   // Host config.
@@ -31,11 +32,22 @@ struct CreateFlags {
   std::string network = "default", restart = "no", memory, memory_swap, memory_reservation, cpus,
               cpuset_cpus, cpuset_mems, ipc, pid, uts, shm_size, log_driver, cgroup_parent,
               cgroupns, runtime, userns, mac_address;
-  std::optional<int64_t> cpu_shares, cpu_period, cpu_quota, pids_limit;
+  std::optional<int64_t> cpu_shares, cpu_period, cpu_quota, pids_limit, memory_swappiness;
+  std::optional<uint16_t> blkio_weight;
+  std::vector<std::string> device_cgroup_rules;
+  // Not the container's: where the ID goes, and the pull's output.
+  std::string cidfile;
+  bool quiet = false;
+  bool disable_content_trust = true;  // accepted; content trust is not supported
   std::optional<int> oom_score_adj;
   bool rm = false, privileged = false, read_only = false, init = false, oom_kill_disable = false,
        publish_all = false;
 };
+
+// The environment of --env-file files (in order), then of -e values, as
+// docker reads them: "KEY" alone takes berth's own value, or is dropped.
+absl::StatusOr<nlohmann::json> EnvList(const std::vector<std::string>& files,
+                                       const std::vector<std::string>& env);
 
 // Adds the shared flags to `cmd`, bound to `flags`.
 void AddCreateFlags(CLI::App& cmd, CreateFlags& flags);

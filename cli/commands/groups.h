@@ -16,7 +16,9 @@ void AddSystemCommands(CLI::App& root, Cli& cli);
 void AddContextCommands(CLI::App& root, Cli& cli);
 void AddRegistryCommands(CLI::App& root, Cli& cli);  // login, logout
 
-// A management group: `berth <name> COMMAND`, requiring a subcommand.
-CLI::App* AddGroup(CLI::App& root, const std::string& name, const std::string& description);
+// A management group: `berth <name> COMMAND`, requiring a subcommand
+// (cli.Unbuilt() when not needed, see AddCommand).
+CLI::App* AddGroup(CLI::App& root, Cli& cli, const std::string& name,
+                   const std::string& description);
 
 }  // namespace berth::cli

@@ -5,7 +5,7 @@
 namespace berth::cli {
 
 void AddImageCommands(CLI::App& root, Cli& cli) {
-  CLI::App* group = AddGroup(root, "image", "Manage images");
+  CLI::App* group = AddGroup(root, cli, "image", "Manage images");
   // docker's top-level shortcuts: images pull push load save tag rmi history import.
   AddImagesCommand(root, cli, "images");
   AddRmiCommand(root, cli, "rmi");

@@ -105,6 +105,7 @@ CLI::App* AddHistoryCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<HistoryOptions>();
   CLI::App* sub = AddCommand<HistoryOptions>(parent, cli, "history", "Show the history of an image",
                                              o, History);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("image", o->image, "Image")->required();
   sub->add_flag("-H,--human", o->human, "Print sizes and dates in human readable format")
       ->default_str("true");

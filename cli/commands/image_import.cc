@@ -69,6 +69,7 @@ CLI::App* AddImportCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<ImportOptions>(
       parent, cli, "import", "Import the contents from a tarball to create a filesystem image", o,
       Import);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("source", o->source, "file|URL|-")->required();
   sub->add_option("repository", o->reference, "REPOSITORY[:TAG]");
   sub->add_option("-c,--change", o->changes, "Apply Dockerfile instruction to the created image")

@@ -56,6 +56,7 @@ CLI::App* AddImageInspectCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<ImageInspectOptions>(
       parent, cli, "inspect", "Display detailed information on one or more images", o,
       ImageInspect);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("images", o->images, "Images")->required();
   sub->add_option("-f,--format", o->format,
                   "Format output using a custom template: 'json' or a Go template");

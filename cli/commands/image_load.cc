@@ -66,6 +66,7 @@ CLI::App* AddLoadCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<LoadOptions>();
   CLI::App* sub = AddCommand<LoadOptions>(parent, cli, "load",
                                           "Load an image from a tar archive or STDIN", o, Load);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("-i,--input", o->input, "Read from tar archive file, instead of STDIN");
   sub->add_flag("-q,--quiet", o->quiet, "Suppress the load output");
   sub->add_option("--platform", o->platform,

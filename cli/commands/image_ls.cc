@@ -220,6 +220,7 @@ CLI::App* AddImagesCommand(CLI::App& parent, Cli& cli, const std::string& name) 
   CLI::App* sub = AddCommand<ImagesOptions>(
       parent, cli, name, "List images", o,
       [name](ImagesOptions& opts, Cli& c) { return Images(opts, c, name); });
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("repository", o->match, "REPOSITORY[:TAG]");
   sub->add_flag("-a,--all", o->all, "Show all images (default hides intermediate images)");
   sub->add_flag("--digests", o->digests, "Show digests");

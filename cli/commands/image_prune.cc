@@ -54,6 +54,7 @@ CLI::App* AddImagePruneCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<ImagePruneOptions>();
   CLI::App* sub =
       AddCommand<ImagePruneOptions>(parent, cli, "prune", "Remove unused images", o, ImagePrune);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_flag("-a,--all", o->all, "Remove all unused images, not just dangling ones");
   sub->add_flag("-f,--force", o->force, "Do not prompt for confirmation");
   sub->add_option("--filter", o->filters, "Provide filter values (e.g. \"until=<timestamp>\")")

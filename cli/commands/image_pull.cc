@@ -60,6 +60,7 @@ CLI::App* AddPullCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<PullOptions>();
   CLI::App* sub =
       AddCommand<PullOptions>(parent, cli, "pull", "Download an image from a registry", o, Pull);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("name", o->request.reference, "NAME[:TAG|@DIGEST]")->required();
   sub->add_flag("-a,--all-tags", o->request.all_tags,
                 "Download all tagged images in the repository");

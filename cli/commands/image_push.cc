@@ -64,6 +64,7 @@ CLI::App* AddPushCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<PushOptions>();
   CLI::App* sub =
       AddCommand<PushOptions>(parent, cli, "push", "Upload an image to a registry", o, Push);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("name", o->remote, "NAME[:TAG]")->required();
   sub->add_flag("-a,--all-tags", o->all_tags, "Push all tags of an image to the repository");
   sub->add_flag("-q,--quiet", o->quiet, "Suppress verbose output");

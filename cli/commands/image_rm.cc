@@ -64,6 +64,7 @@ int Rmi(RmiOptions& o, Cli& cli) {
 CLI::App* AddRmiCommand(CLI::App& parent, Cli& cli, const std::string& name) {
   auto o = std::make_shared<RmiOptions>();
   CLI::App* sub = AddCommand<RmiOptions>(parent, cli, name, "Remove one or more images", o, Rmi);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("images", o->images, "Images")->required();
   sub->add_flag("-f,--force", o->force, "Force removal of the image");
   sub->add_flag("--no-prune", o->no_prune, "Do not delete untagged parents");

@@ -57,6 +57,7 @@ CLI::App* AddSaveCommand(CLI::App& parent, Cli& cli) {
   CLI::App* sub = AddCommand<SaveOptions>(
       parent, cli, "save",
       "Save one or more images to a tar archive (streamed to STDOUT by default)", o, Save);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("images", o->images, "Images")->required();
   sub->add_option("-o,--output", o->output, "Write to a file, instead of STDOUT");
   sub->add_option("--platform", o->platform,

@@ -50,6 +50,7 @@ CLI::App* AddTagCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<TagOptions>();
   CLI::App* sub = AddCommand<TagOptions>(
       parent, cli, "tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", o, Tag);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("source", o->source, "SOURCE_IMAGE[:TAG]")->required();
   sub->add_option("target", o->target, "TARGET_IMAGE[:TAG]")->required();
   return sub;

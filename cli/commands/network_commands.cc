@@ -232,52 +232,62 @@ int Connect(ConnectOptions& o, Cli& cli, const std::string& action) {
 }  // namespace
 
 void AddNetworkCommands(CLI::App& root, Cli& cli) {
-  CLI::App* group = AddGroup(root, "network", "Manage networks");
+  CLI::App* group = AddGroup(root, cli, "network", "Manage networks");
 
   auto list = std::make_shared<ListOptions>();
-  CLI::App* sub = AddCommand<ListOptions>(*group, cli, "ls", "List networks", list, List);
-  sub->alias("list");
-  sub->add_flag("-q,--quiet", list->quiet, "Only display network IDs");
-  sub->add_flag("--no-trunc", list->no_trunc, "Do not truncate the output");
-  sub->add_option("--format", list->format,
-                  "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "
-                  "a Go template");
-  sub->add_option("-f,--filter", list->filters, "Provide filter values (e.g. \"driver=bridge\")");
+  CLI::App* sub = AddCommand<ListOptions>(*group, cli, "ls", "List networks", list, List, {"list"});
+  if (cli.Builds(*sub)) {
+    sub->add_flag("-q,--quiet", list->quiet, "Only display network IDs");
+    sub->add_flag("--no-trunc", list->no_trunc, "Do not truncate the output");
+    sub->add_option("--format", list->format,
+                    "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "
+                    "a Go template");
+    sub->add_option("-f,--filter", list->filters, "Provide filter values (e.g. \"driver=bridge\")");
+  }
 
   auto inspect = std::make_shared<InspectOptions>();
   sub = AddCommand<InspectOptions>(*group, cli, "inspect",
                                    "Display detailed information on one or more networks", inspect,
                                    Inspect);
-  sub->add_option("networks", inspect->names, "Networks")->required();
-  sub->add_option("-f,--format", inspect->format, "Format output using a custom template");
-  sub->add_flag("-v,--verbose", inspect->verbose, "Verbose output for diagnostics");
+  if (cli.Builds(*sub)) {
+    sub->add_option("networks", inspect->names, "Networks")->required();
+    sub->add_option("-f,--format", inspect->format, "Format output using a custom template");
+    sub->add_flag("-v,--verbose", inspect->verbose, "Verbose output for diagnostics");
+  }
 
   auto remove = std::make_shared<RemoveOptions>();
-  sub = AddCommand<RemoveOptions>(*group, cli, "rm", "Remove one or more networks", remove, Remove);
-  sub->alias("remove");
-  sub->add_option("networks", remove->names, "Networks")->required();
-  sub->add_flag("-f,--force", remove->force, "Do not error if the network does not exist");
+  sub = AddCommand<RemoveOptions>(*group, cli, "rm", "Remove one or more networks", remove, Remove,
+                                  {"remove"});
+  if (cli.Builds(*sub)) {
+    sub->add_option("networks", remove->names, "Networks")->required();
+    sub->add_flag("-f,--force", remove->force, "Do not error if the network does not exist");
+  }
 
   auto prune = std::make_shared<PruneOptions>();
   sub = AddCommand<PruneOptions>(*group, cli, "prune", "Remove all unused networks", prune, Prune);
-  sub->add_flag("-f,--force", prune->force, "Do not prompt for confirmation");
-  sub->add_option("--filter", prune->filters, "Provide filter values (e.g. \"until=<timestamp>\")");
+  if (cli.Builds(*sub)) {
+    sub->add_flag("-f,--force", prune->force, "Do not prompt for confirmation");
+    sub->add_option("--filter", prune->filters,
+                    "Provide filter values (e.g. \"until=<timestamp>\")");
+  }
 
   auto create = std::make_shared<CreateOptions>();
   sub = AddCommand<CreateOptions>(*group, cli, "create",
                                   "Create a network (user-defined networks are not supported yet)",
                                   create, Create);
-  sub->add_option("network", create->name, "Network name")->required();
-  sub->add_option("-d,--driver", create->driver, "Driver to manage the Network")
-      ->capture_default_str();
-  sub->add_option("--label", create->labels, "Set metadata on a network");
-  sub->add_option("-o,--opt", create->opts, "Set driver specific options");
-  sub->add_option("--subnet", create->subnets, "Subnet in CIDR format");
-  sub->add_option("--gateway", create->gateways, "IPv4 or IPv6 Gateway for the master subnet");
-  sub->add_option("--ip-range", create->ip_ranges, "Allocate container ip from a sub-range");
-  sub->add_flag("--internal", create->internal, "Restrict external access to the network");
-  sub->add_flag("--attachable", create->attachable, "Enable manual container attachment");
-  sub->add_flag("--ipv6", create->ipv6, "Enable or disable IPv6 networking");
+  if (cli.Builds(*sub)) {
+    sub->add_option("network", create->name, "Network name")->required();
+    sub->add_option("-d,--driver", create->driver, "Driver to manage the Network")
+        ->capture_default_str();
+    sub->add_option("--label", create->labels, "Set metadata on a network");
+    sub->add_option("-o,--opt", create->opts, "Set driver specific options");
+    sub->add_option("--subnet", create->subnets, "Subnet in CIDR format");
+    sub->add_option("--gateway", create->gateways, "IPv4 or IPv6 Gateway for the master subnet");
+    sub->add_option("--ip-range", create->ip_ranges, "Allocate container ip from a sub-range");
+    sub->add_flag("--internal", create->internal, "Restrict external access to the network");
+    sub->add_flag("--attachable", create->attachable, "Enable manual container attachment");
+    sub->add_flag("--ipv6", create->ipv6, "Enable or disable IPv6 networking");
+  }
 
   for (const char* action : {"connect", "disconnect"}) {
     auto o = std::make_shared<ConnectOptions>();
@@ -287,10 +297,12 @@ void AddNetworkCommands(CLI::App& root, Cli& cli) {
         name == "connect" ? "Connect a container to a network"
                           : "Disconnect a container from a network",
         o, [name](ConnectOptions& opts, Cli& c) { return Connect(opts, c, name); });
-    sub->add_option("network", o->network, "Network")->required();
-    sub->add_option("container", o->container, "Container")->required();
-    if (name == "disconnect") {
-      sub->add_flag("-f,--force", o->force, "Force the container to disconnect from a network");
+    if (cli.Builds(*sub)) {
+      sub->add_option("network", o->network, "Network")->required();
+      sub->add_option("container", o->container, "Container")->required();
+      if (name == "disconnect") {
+        sub->add_flag("-f,--force", o->force, "Force the container to disconnect from a network");
+      }
     }
   }
 }

@@ -66,6 +66,7 @@ CLI::App* AddObjectInspectCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<ObjectInspectOptions>();
   CLI::App* sub = AddCommand<ObjectInspectOptions>(
       parent, cli, "inspect", "Return low-level information on Berth objects", o, ObjectInspect);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("names", o->names, "Names or ids")->required();
   sub->add_option("-f,--format", o->format, "Format output using a custom template");
   sub->add_option("--type", o->type, "Only inspect objects of the given type")

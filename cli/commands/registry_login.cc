@@ -226,6 +226,7 @@ CLI::App* AddLoginCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<LoginOptions>();
   CLI::App* sub =
       AddCommand<LoginOptions>(parent, cli, "login", "Authenticate to a registry", o, Login);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("server", o->server, "SERVER (default Docker Hub)");
   o->user_flag = sub->add_option("-u,--username", o->user, "Username");
   o->password_flag =

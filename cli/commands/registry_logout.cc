@@ -36,6 +36,7 @@ CLI::App* AddLogoutCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<LogoutOptions>();
   CLI::App* sub =
       AddCommand<LogoutOptions>(parent, cli, "logout", "Log out from a registry", o, Logout);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("server", o->server, "SERVER");
   return sub;
 }

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "absl/cleanup/cleanup.h"
-#include "common/status.h"
 #include "cli/term/stdcopy.h"
+#include "common/status.h"
 #include "common/unique_fd.h"
 
 namespace berth::cli {

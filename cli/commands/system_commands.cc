@@ -6,7 +6,7 @@
 namespace berth::cli {
 
 void AddSystemCommands(CLI::App& root, Cli& cli) {
-  CLI::App* group = AddGroup(root, "system", "Manage Berth");
+  CLI::App* group = AddGroup(root, cli, "system", "Manage Berth");
   for (CLI::App* parent : {&root, group}) {
     AddVersionCommand(*parent, cli);
     AddInfoCommand(*parent, cli);

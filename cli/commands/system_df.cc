@@ -305,6 +305,7 @@ int DiskUsage(DfOptions& o, Cli& cli) {
 CLI::App* AddDiskUsageCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<DfOptions>();
   CLI::App* sub = AddCommand<DfOptions>(parent, cli, "df", "Show berth disk usage", o, DiskUsage);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_flag("-v,--verbose", o->verbose, "Show detailed information on space usage");
   sub->add_option("--format", o->format,
                   "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "

@@ -95,6 +95,7 @@ CLI::App* AddEventsCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<EventsOptions>();
   CLI::App* sub = AddCommand<EventsOptions>(parent, cli, "events",
                                             "Get real time events from the server", o, Events);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("--since", o->since, "Show all events created since timestamp");
   sub->add_option("--until", o->until, "Stream events until this timestamp");
   sub->add_option("-f,--filter", o->filters, "Filter output based on conditions provided");

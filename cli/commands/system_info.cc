@@ -342,6 +342,7 @@ CLI::App* AddInfoCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<InfoOptions>();
   CLI::App* sub =
       AddCommand<InfoOptions>(parent, cli, "info", "Display system-wide information", o, Info);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("-f,--format", o->format,
                   "Format output using a custom template: 'json' or a Go template");
   return sub;

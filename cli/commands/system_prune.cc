@@ -163,6 +163,7 @@ CLI::App* AddSystemPruneCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<SystemPruneOptions>();
   CLI::App* sub =
       AddCommand<SystemPruneOptions>(parent, cli, "prune", "Remove unused data", o, SystemPrune);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_flag("-a,--all", o->all, "Remove all unused images not just dangling ones");
   sub->add_flag("-f,--force", o->force, "Do not prompt for confirmation");
   sub->add_flag("--volumes", o->volumes, "Prune anonymous volumes");

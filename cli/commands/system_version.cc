@@ -216,6 +216,7 @@ CLI::App* AddVersionCommand(CLI::App& parent, Cli& cli) {
   auto o = std::make_shared<VersionOptions>();
   CLI::App* sub = AddCommand<VersionOptions>(parent, cli, "version",
                                              "Show the Berth version information", o, Version);
+  if (!cli.Builds(*sub)) return sub;  // flags only for the command that runs
   sub->add_option("-f,--format", o->format,
                   "Format output using a custom template: 'json' or a Go template");
   return sub;

@@ -246,45 +246,54 @@ absl::StatusOr<PruneResult> PruneVolumes(Cli& cli, const std::vector<std::string
 }
 
 void AddVolumeCommands(CLI::App& root, Cli& cli) {
-  CLI::App* group = AddGroup(root, "volume", "Manage volumes");
+  CLI::App* group = AddGroup(root, cli, "volume", "Manage volumes");
 
   auto create = std::make_shared<CreateOptions>();
   CLI::App* sub =
       AddCommand<CreateOptions>(*group, cli, "create", "Create a volume", create, Create);
-  sub->add_option("volume", create->name, "Volume name");
-  sub->add_option("--name", create->flag_name, "Specify volume name")->group("");
-  sub->add_option("-d,--driver", create->driver, "Specify volume driver name")
-      ->capture_default_str();
-  sub->add_option("-o,--opt", create->opts, "Set driver specific options");
-  sub->add_option("--label", create->labels, "Set metadata for a volume");
+  if (cli.Builds(*sub)) {
+    sub->add_option("volume", create->name, "Volume name");
+    sub->add_option("--name", create->flag_name, "Specify volume name")->group("");
+    sub->add_option("-d,--driver", create->driver, "Specify volume driver name")
+        ->capture_default_str();
+    sub->add_option("-o,--opt", create->opts, "Set driver specific options");
+    sub->add_option("--label", create->labels, "Set metadata for a volume");
+  }
 
   auto inspect = std::make_shared<InspectOptions>();
   sub = AddCommand<InspectOptions>(*group, cli, "inspect",
                                    "Display detailed information on one or more volumes", inspect,
                                    Inspect);
-  sub->add_option("volumes", inspect->names, "Volumes")->required();
-  sub->add_option("-f,--format", inspect->format, "Format output using a custom template");
+  if (cli.Builds(*sub)) {
+    sub->add_option("volumes", inspect->names, "Volumes")->required();
+    sub->add_option("-f,--format", inspect->format, "Format output using a custom template");
+  }
 
   auto list = std::make_shared<ListOptions>();
-  sub = AddCommand<ListOptions>(*group, cli, "ls", "List volumes", list, List);
-  sub->alias("list");
-  sub->add_flag("-q,--quiet", list->quiet, "Only display volume names");
-  sub->add_option("--format", list->format,
-                  "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "
-                  "a Go template");
-  sub->add_option("-f,--filter", list->filters, "Provide filter values (e.g. \"dangling=true\")");
+  sub = AddCommand<ListOptions>(*group, cli, "ls", "List volumes", list, List, {"list"});
+  if (cli.Builds(*sub)) {
+    sub->add_flag("-q,--quiet", list->quiet, "Only display volume names");
+    sub->add_option("--format", list->format,
+                    "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or "
+                    "a Go template");
+    sub->add_option("-f,--filter", list->filters, "Provide filter values (e.g. \"dangling=true\")");
+  }
 
   auto remove = std::make_shared<RemoveOptions>();
-  sub = AddCommand<RemoveOptions>(*group, cli, "rm", "Remove one or more volumes", remove, Remove);
-  sub->alias("remove");
-  sub->add_option("volumes", remove->names, "Volumes")->required();
-  sub->add_flag("-f,--force", remove->force, "Force the removal of one or more volumes");
+  sub = AddCommand<RemoveOptions>(*group, cli, "rm", "Remove one or more volumes", remove, Remove,
+                                  {"remove"});
+  if (cli.Builds(*sub)) {
+    sub->add_option("volumes", remove->names, "Volumes")->required();
+    sub->add_flag("-f,--force", remove->force, "Force the removal of one or more volumes");
+  }
 
   auto prune = std::make_shared<PruneOptions>();
   sub = AddCommand<PruneOptions>(*group, cli, "prune", "Remove unused local volumes", prune, Prune);
-  sub->add_flag("-a,--all", prune->all, "Remove all unused volumes, not just anonymous ones");
-  sub->add_flag("-f,--force", prune->force, "Do not prompt for confirmation");
-  sub->add_option("--filter", prune->filters, "Provide filter values (e.g. \"label=<label>\")");
+  if (cli.Builds(*sub)) {
+    sub->add_flag("-a,--all", prune->all, "Remove all unused volumes, not just anonymous ones");
+    sub->add_flag("-f,--force", prune->force, "Do not prompt for confirmation");
+    sub->add_option("--filter", prune->filters, "Provide filter values (e.g. \"label=<label>\")");
+  }
 }
 
 }  // namespace berth::cli

@@ -136,9 +136,18 @@ class Lexer {
     }
   }
 
-  int LineAt(size_t pos) const {
-    return 1 +
-           static_cast<int>(std::count(in_.begin(), in_.begin() + static_cast<long>(pos), '\n'));
+  // Tokens start ever further on, so the newlines are counted once each
+  // (counting from the start for every token made a long template, such as
+  // version's, quadratic).
+  int LineAt(size_t pos) {
+    if (pos < counted_to_) {
+      counted_to_ = 0;
+      line_ = 1;
+    }
+    line_ += static_cast<int>(std::count(in_.begin() + static_cast<long>(counted_to_),
+                                         in_.begin() + static_cast<long>(pos), '\n'));
+    counted_to_ = pos;
+    return line_;
   }
   void Emit(TokenType type) {
     tokens_.push_back(
@@ -448,6 +457,8 @@ class Lexer {
   std::string_view in_;
   size_t pos_ = 0;
   size_t start_ = 0;
+  size_t counted_to_ = 0;  // LineAt: newlines before here are in line_
+  int line_ = 1;
   size_t width_ = 0;
   int paren_depth_ = 0;
   std::vector<Token> tokens_;

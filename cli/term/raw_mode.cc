@@ -4,11 +4,24 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
+#include <mutex>
 #include <utility>
 
 #include "common/status.h"
 
 namespace berth::cli::term {
+namespace {
+
+// The saved settings of the terminals made raw, by fd, for
+// RestoreTerminalsForExit.
+std::mutex g_mu;
+std::map<int, struct termios>& Enabled() {
+  static auto* enabled = new std::map<int, struct termios>;
+  return *enabled;
+}
+
+}  // namespace
 
 bool IsTerminal(int fd) {
   struct termios t {};
@@ -35,7 +48,17 @@ absl::StatusOr<RawTerminal> RawTerminal::Enable(int fd) {
   if (tcsetattr(fd, TCSANOW, &raw) != 0) {
     return ErrnoErrorf(errno, "make fd {} raw: tcsetattr", fd);
   }
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    Enabled().emplace(fd, saved);
+  }
   return RawTerminal(fd, saved);
+}
+
+void RestoreTerminalsForExit() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  for (const auto& [fd, saved] : Enabled()) tcsetattr(fd, TCSANOW, &saved);
+  Enabled().clear();
 }
 
 RawTerminal::RawTerminal(RawTerminal&& other) noexcept
@@ -55,6 +78,10 @@ RawTerminal::~RawTerminal() { (void)Restore(); }
 absl::Status RawTerminal::Restore() {
   int fd = std::exchange(fd_, -1);
   if (fd < 0) return absl::OkStatus();
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    Enabled().erase(fd);
+  }
   if (tcsetattr(fd, TCSANOW, &saved_) != 0) {
     return ErrnoErrorf(errno, "restore terminal settings of fd {}", fd);
   }

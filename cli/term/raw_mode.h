@@ -43,4 +43,9 @@ class RawTerminal {
   struct termios saved_ {};
 };
 
+// Puts back the saved settings of every RawTerminal still enabled, for an
+// exit that skips destructors (the third SIGINT/SIGTERM ends berth at once,
+// from a signal-watching thread, as it ends the docker CLI).
+void RestoreTerminalsForExit();
+
 }  // namespace berth::cli::term

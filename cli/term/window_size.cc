@@ -123,6 +123,7 @@ std::vector<int> ProxiedSignals() {
       case SIGCHLD:
       case SIGPIPE:
       case SIGURG:
+      case SIGWINCH:
       case SIGSEGV:
       case SIGBUS:
       case SIGFPE:
@@ -136,6 +137,13 @@ std::vector<int> ProxiedSignals() {
   }
   // 32 and 33 are glibc's own (thread cancellation, setxid): SIGRTMIN is
   // past them.
+  for (int signo = SIGRTMIN; signo <= SIGRTMAX; ++signo) out.push_back(signo);
+  return out;
+}
+
+std::vector<int> SignalsIgnoredWithoutProxy() {
+  std::vector<int> out = {SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+                          SIGIO,   SIGPWR,  SIGXCPU, SIGXFSZ,   SIGWINCH};
   for (int signo = SIGRTMIN; signo <= SIGRTMAX; ++signo) out.push_back(signo);
   return out;
 }

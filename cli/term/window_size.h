@@ -28,9 +28,17 @@ absl::StatusOr<WindowSize> GetWindowSize(int fd);
 // 1..31 and SIGRTMIN..SIGRTMAX minus SIGCHLD, SIGPIPE, SIGURG, the
 // uncatchable SIGKILL/SIGSTOP, and the fault signals SIGSEGV, SIGBUS, SIGFPE,
 // SIGILL, SIGTRAP, SIGSYS (catching a real fault would loop forever in C++).
-// SIGWINCH is included, as in docker; callers that resize on SIGWINCH can
-// watch it in a second SignalWatcher (or skip it).
+// SIGWINCH is not forwarded either (docker's CLI does send it on, as "WINCH"):
+// a window change is the resize call's business, not a signal for the process.
 std::vector<int> ProxiedSignals();
+
+// The signals the docker CLI, a Go program, ignores while it does not proxy
+// (the Go runtime drops a signal nobody asked for unless its default is to
+// end the program): SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
+// SIGPWR, SIGXCPU, SIGXFSZ, SIGWINCH and the real-time signals. berth
+// ignores them too while attached with --sig-proxy=false; SIGHUP, SIGQUIT
+// and the rest keep their default action.
+std::vector<int> SignalsIgnoredWithoutProxy();
 
 // Calls `callback(signo)` on its own thread for each delivery of one of
 // `signals` to the process. Installs a handler with sigaction that writes the

@@ -26,7 +26,6 @@ absl::Status ImageService::Load(std::string_view tarball, bool quiet, const Mess
 }
 
 absl::Status ImageService::Load(const BodyReader& read, bool quiet, const MessageSink& sink) {
-  (void)quiet;  // no progress is shown either way; the "Loaded image" lines always are
   std::unique_ptr<grpc::ClientContext> ctx = client_.Ctx();
   ctrpb::ImportImageResponse response;
   auto writer = client_.images().Import(ctx.get(), &response);
@@ -66,12 +65,35 @@ absl::Status ImageService::Load(const BodyReader& read, bool quiet, const Messag
       name = ref->String();
     }
     BERTH_ASSIGN_OR_RETURN(ResolvedImage img, Resolve(name));
+    std::vector<size_t> new_layers = quiet ? std::vector<size_t>() : LayersToUnpack(img);
     BERTH_RETURN_IF_ERROR(EnsureUnpacked(img).status());
+    // Unless quiet, as moby: "Loading layer" for each layer the load added
+    // (none for a layer already there), at its full size once unpacked.
+    // The whole body has been read by now, so the client is listening.
+    const nlohmann::json& descriptors = img.manifest.value("layers", nlohmann::json::array());
+    for (size_t i : new_layers) {
+      int64_t size = i < descriptors.size() ? descriptors[i].value("size", int64_t{0}) : 0;
+      sink(ProgressMessage("Loading layer", ShortId(img.diff_ids[i]), size, size));
+    }
     std::string familiar = FamiliarName(name);
     sink(StreamMessage(familiar.empty() ? "Loaded image ID: " + img.id + "\n"
                                         : "Loaded image: " + familiar + "\n"));
   }
   return absl::OkStatus();
+}
+
+std::vector<size_t> ImageService::LayersToUnpack(const ResolvedImage& image) {
+  std::vector<size_t> missing;
+  std::vector<std::string> chain;
+  for (size_t i = 0; i < image.diff_ids.size(); ++i) {
+    chain.push_back(image.diff_ids[i]);
+    ctrpb::StatSnapshotRequest stat;
+    stat.set_snapshotter(kSnapshotter);
+    stat.set_key(ChainId(chain));
+    ctrpb::StatSnapshotResponse info;
+    if (!client_.snapshots().Stat(client_.Ctx().get(), stat, &info).ok()) missing.push_back(i);
+  }
+  return missing;
 }
 
 absl::Status ImageService::Save(const std::vector<std::string>& refs,

@@ -76,6 +76,7 @@ absl::Status ImageService::PullOne(const PullOptions& options, const MessageSink
   std::string config_digest;
   std::vector<std::string> layers;
   std::map<std::string, bool> finished;
+  std::set<std::string> existed;  // "Already exists": in the content store before
   ctrpb::PullImageResponse message, last;
   while (alive && reader->Read(&message)) {
     if (message.has_image()) {
@@ -90,16 +91,17 @@ absl::Status ImageService::PullOne(const PullOptions& options, const MessageSink
       layers.push_back(p.digest());
       finished[p.digest()] = false;
       if (p.done() && p.resumed_from() == p.total()) {
-        emit(StatusMessage("Already exists", id));
+        emit(LayerMessage("Already exists", id));
         finished[p.digest()] = true;
+        existed.insert(p.digest());
         continue;
       }
-      emit(StatusMessage("Pulling fs layer", id));
+      emit(LayerMessage("Pulling fs layer", id));
     }
     if (finished[p.digest()]) continue;
     if (p.done()) {
-      emit(StatusMessage("Verifying Checksum", id));
-      emit(StatusMessage("Download complete", id));
+      emit(LayerMessage("Verifying Checksum", id));
+      emit(LayerMessage("Download complete", id));
       finished[p.digest()] = true;
     } else {
       emit(ProgressMessage("Downloading", id, p.offset(), p.total()));
@@ -112,10 +114,20 @@ absl::Status ImageService::PullOne(const PullOptions& options, const MessageSink
     absl::Status s = grpcutil::FromGrpc(status);
     return *streamed ? WithContext(s, "pull " + ref.Familiar()) : PullError(s, ref);
   }
-  // containerd unpacked each layer as it arrived.
-  for (const std::string& d : layers) {
-    emit(StatusMessage("Extracting", ShortId(d)));
-    emit(StatusMessage("Pull complete", ShortId(d)));
+  // containerd unpacked each layer as it arrived. As moby: base layer first,
+  // and nothing more for a layer that was already there.
+  std::vector<std::string> order;
+  absl::StatusOr<ResolvedImage> pulled = Resolve(ref.String());
+  if (pulled.ok()) {
+    for (const nlohmann::json& l : pulled->manifest.value("layers", nlohmann::json::array())) {
+      if (finished.contains(l.value("digest", ""))) order.push_back(l.value("digest", ""));
+    }
+  }
+  if (order.size() != layers.size()) order = layers;
+  for (const std::string& d : order) {
+    if (existed.contains(d)) continue;
+    emit(LayerMessage("Extracting", ShortId(d)));
+    emit(LayerMessage("Pull complete", ShortId(d)));
   }
   const std::string digest = last.image().target().digest();
   emit(StatusMessage("Digest: " + digest));
@@ -176,7 +188,7 @@ absl::Status ImageService::PushTag(const std::string& name,
   }
   std::set<std::string> layer_set(layers.begin(), layers.end());
   bool alive = true;
-  for (const std::string& d : layers) alive = alive && sink(StatusMessage("Preparing", ShortId(d)));
+  for (const std::string& d : layers) alive = alive && sink(LayerMessage("Preparing", ShortId(d)));
   ctrpb::PushImageRequest request;
   request.set_name(name);
   request.set_reference(name);
@@ -191,10 +203,10 @@ absl::Status ImageService::PushTag(const std::string& name,
     std::string id = ShortId(p.digest());
     bool first = started.insert(p.digest()).second;
     if (p.done() && first && p.resumed_from() == p.total()) {
-      alive = sink(StatusMessage("Layer already exists", id));
+      alive = sink(LayerMessage("Layer already exists", id));
     } else if (p.done()) {
       if (first) alive = sink(ProgressMessage("Pushing", id, p.total(), p.total()));
-      alive = alive && sink(StatusMessage("Pushed", id));
+      alive = alive && sink(LayerMessage("Pushed", id));
     } else {
       alive = sink(ProgressMessage("Pushing", id, p.offset(), p.total()));
     }

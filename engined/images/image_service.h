@@ -97,6 +97,9 @@ class ImageService {
   absl::StatusOr<ResolvedImage> Resolve(const std::string& ref);
   // Images.Unpack into overlayfs; the chain ID.
   absl::StatusOr<std::string> EnsureUnpacked(const ResolvedImage& image);
+  // The indexes of `image`'s layers whose snapshot (by chain ID) is not
+  // there yet: what EnsureUnpacked will add.
+  std::vector<size_t> LayersToUnpack(const ResolvedImage& image);
 
   // GET /images/json
   absl::StatusOr<nlohmann::json> List(bool all, const std::string& filters, bool digests);

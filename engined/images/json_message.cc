@@ -34,6 +34,12 @@ nlohmann::json StatusMessage(std::string_view status, std::string_view id) {
   return m;
 }
 
+nlohmann::json LayerMessage(std::string_view status, std::string_view id) {
+  nlohmann::json m = StatusMessage(status, id);
+  m["progressDetail"] = nlohmann::json::object();
+  return m;
+}
+
 nlohmann::json ProgressMessage(std::string_view status, std::string_view id, int64_t current,
                                int64_t total) {
   nlohmann::json m = StatusMessage(status, id);

@@ -24,6 +24,11 @@ std::string ProgressBar(int64_t current, int64_t total);
 
 // {"status": status, "id": id} (id omitted when empty).
 nlohmann::json StatusMessage(std::string_view status, std::string_view id = "");
+// A layer's status without byte counts ("Pulling fs layer", "Pull
+// complete", "Pushed"): {"status", "id", "progressDetail": {}}, as moby's
+// progress.Update writes it. The empty progressDetail is what makes the
+// docker CLI keep the layer on its own line and redraw it on a terminal.
+nlohmann::json LayerMessage(std::string_view status, std::string_view id);
 // A status with progressDetail {current, total} and the bar.
 nlohmann::json ProgressMessage(std::string_view status, std::string_view id, int64_t current,
                                int64_t total);

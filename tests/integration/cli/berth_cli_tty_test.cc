@@ -1,70 +1,19 @@
 // `berth run -it` driven through a pty, as a user at a terminal: a shell
 // prompt, the window size at start and after a resize, and detaching with
 // ctrl-p ctrl-q while the container keeps running.
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "common/spawn.h"
 #include "common/strings.h"
-#include "common/unique_fd.h"
+#include "tests/integration/cli/cli_process.h"
 #include "tests/integration/engined/api/berthd_fixture.h"
 #include "tests/testutil/child_reaper.h"
 #include "tests/testutil/test_env.h"
 
 namespace berth::testing {
 namespace {
-
-class Pty {
- public:
-  Pty(uint16_t rows, uint16_t cols) {
-    int master = -1, slave = -1;
-    winsize ws{rows, cols, 0, 0};
-    REQUIRE(openpty(&master, &slave, nullptr, nullptr, &ws) == 0);
-    master_.reset(master);
-    slave_.reset(slave);
-    REQUIRE(fcntl(master, F_SETFD, FD_CLOEXEC) == 0);
-    REQUIRE(fcntl(slave, F_SETFD, FD_CLOEXEC) == 0);
-  }
-  int slave() const { return slave_.get(); }
-
-  void Resize(uint16_t rows, uint16_t cols) {
-    winsize ws{rows, cols, 0, 0};
-    REQUIRE(ioctl(master_.get(), TIOCSWINSZ, &ws) == 0);
-  }
-  void Type(const std::string& text) {
-    REQUIRE(write(master_.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-  }
-  // Reads until `text` has appeared in what was read since the last call
-  // (kept in seen()), or the timeout.
-  bool WaitFor(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (seen_.find(text, from_) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{master_.get(), POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      ssize_t n = read(master_.get(), buf, sizeof buf);
-      if (n <= 0) return false;
-      seen_.append(buf, static_cast<size_t>(n));
-    }
-    from_ = seen_.find(text, from_) + text.size();
-    return true;
-  }
-  const std::string& seen() const { return seen_; }
-
- private:
-  UniqueFd master_, slave_;
-  std::string seen_;
-  size_t from_ = 0;
-};
 
 TEST_CASE("berth run -it: a shell at a terminal, resize, and detach", "[cli][berthd][tty]") {
   BerthdFixture f;

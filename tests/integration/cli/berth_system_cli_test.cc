@@ -55,10 +55,16 @@ TEST_CASE("berth volume: create, ls, inspect, rm, prune", "[cli][berthd][volume]
   CHECK(anon.size() == 64);
   REQUIRE(f.Berth({"volume", "create", "data10"}).status.code == 0);
 
-  // docker's natural order: data2 before data10.
+  // docker's natural order: data2 before data10. Where the anonymous one
+  // goes depends on its random name ("0f..." first, "ef..." last).
   SpawnResult ls = f.Berth({"volume", "ls"});
-  CHECK(ls.out ==
-        "DRIVER    VOLUME NAME\nlocal     " + anon + "\nlocal     data2\nlocal     data10\n");
+  std::string anon_line = "local     " + anon + "\n";
+  CHECK_THAT(ls.out, Catch::Contains(anon_line));
+  std::string named_only = ls.out;
+  if (size_t at = named_only.find(anon_line); at != std::string::npos) {
+    named_only.erase(at, anon_line.size());
+  }
+  CHECK(named_only == "DRIVER    VOLUME NAME\nlocal     data2\nlocal     data10\n");
   CHECK(f.Berth({"volume", "ls", "-q", "--filter", "label=tier=db"}).out == "data2\n");
   CHECK(f.Berth({"volume", "list", "--format", "{{.Name}}:{{.Label \"tier\"}}", "-f", "name=data2"})
             .out == "data2:db\n");

@@ -20,5 +20,25 @@ TEST_CASE("signals by name, short name and number", "[signals]") {
   CHECK_FALSE(ParseSignal("RTMIN+99").ok());
 }
 
+TEST_CASE("signal names as the docker CLI sends them", "[signals]") {
+  CHECK(SignalName(SIGUSR1) == "USR1");
+  CHECK(SignalName(SIGCHLD) == "CHLD");
+  CHECK(SignalName(SIGABRT) == "ABRT");
+  CHECK(SignalName(SIGIO) == "IO");
+  CHECK(SignalName(SIGRTMIN) == "RTMIN");
+  CHECK(SignalName(SIGRTMIN + 15) == "RTMIN+15");
+  CHECK(SignalName(SIGRTMAX - 14) == "RTMAX-14");
+  CHECK(SignalName(SIGRTMAX) == "RTMAX");
+  CHECK(SignalName(0).empty());
+  CHECK(SignalName(32).empty());
+  CHECK(SignalName(NSIG).empty());
+  for (int sig = 1; sig < NSIG; ++sig) {
+    std::string name = SignalName(sig);
+    if (name.empty()) continue;
+    INFO(name);
+    CHECK(*ParseSignal(name) == sig);
+  }
+}
+
 }  // namespace
 }  // namespace berth

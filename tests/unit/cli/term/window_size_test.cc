@@ -74,17 +74,26 @@ TEST_CASE("GetWindowSize fails on a pipe", "[window_size]") {
 TEST_CASE("ProxiedSignals follows docker's sig-proxy", "[window_size]") {
   std::vector<int> sigs = ProxiedSignals();
   auto has = [&](int s) { return std::find(sigs.begin(), sigs.end(), s) != sigs.end(); };
-  for (int s : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGTSTP, SIGCONT,
-                SIGALRM, SIGABRT}) {
+  for (int s :
+       {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGTSTP, SIGCONT, SIGALRM, SIGABRT}) {
     CHECK(has(s));
   }
   CHECK(has(SIGRTMIN));
   CHECK(has(SIGRTMAX));
-  for (int s : {SIGCHLD, SIGPIPE, SIGURG, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+  for (int s :
+       {SIGCHLD, SIGPIPE, SIGURG, SIGWINCH, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
     CHECK_FALSE(has(s));
   }
   CHECK_FALSE(has(32));
   CHECK_FALSE(has(33));
+}
+
+TEST_CASE("Without a proxy the signals a Go CLI ignores are ignored", "[window_size]") {
+  std::vector<int> sigs = SignalsIgnoredWithoutProxy();
+  auto has = [&](int s) { return std::find(sigs.begin(), sigs.end(), s) != sigs.end(); };
+  for (int s : {SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH, SIGRTMIN, SIGRTMAX}) CHECK(has(s));
+  // These end (or stop) the docker CLI too, and the third INT/TERM ends it.
+  for (int s : {SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGTSTP, SIGKILL}) CHECK_FALSE(has(s));
 }
 
 TEST_CASE("SignalWatcher calls back for each watched signal", "[signal_watcher]") {

@@ -25,6 +25,14 @@ TEST_CASE("HumanSize and ProgressBar match docker's", "[images]") {
   CHECK(ShortId("sha256:0123456789abcdef") == "0123456789ab");
 }
 
+TEST_CASE("A layer's status carries an empty progressDetail, a pull's status none", "[images]") {
+  // The empty object is what makes the docker CLI give the layer a line of
+  // its own and redraw it on a terminal (moby's progress.Update).
+  CHECK(LayerMessage("Pull complete", "abc").dump() ==
+        R"({"id":"abc","progressDetail":{},"status":"Pull complete"})");
+  CHECK(StatusMessage("Digest: sha256:x").dump() == R"({"status":"Digest: sha256:x"})");
+}
+
 TEST_CASE("ApplyChanges sets docker Config fields", "[images]") {
   nlohmann::json c = {{"Env", {"PATH=/bin"}}};
   REQUIRE(
