@@ -123,7 +123,6 @@ std::vector<int> ProxiedSignals() {
       case SIGCHLD:
       case SIGPIPE:
       case SIGURG:
-      case SIGWINCH:
       case SIGSEGV:
       case SIGBUS:
       case SIGFPE:

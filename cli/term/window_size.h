@@ -28,8 +28,8 @@ absl::StatusOr<WindowSize> GetWindowSize(int fd);
 // 1..31 and SIGRTMIN..SIGRTMAX minus SIGCHLD, SIGPIPE, SIGURG, the
 // uncatchable SIGKILL/SIGSTOP, and the fault signals SIGSEGV, SIGBUS, SIGFPE,
 // SIGILL, SIGTRAP, SIGSYS (catching a real fault would loop forever in C++).
-// SIGWINCH is not forwarded either (docker's CLI does send it on, as "WINCH"):
-// a window change is the resize call's business, not a signal for the process.
+// SIGWINCH goes on as "WINCH" like the rest (docker 28 sends it too; with a
+// tty the resize call follows it as well).
 std::vector<int> ProxiedSignals();
 
 // The signals the docker CLI, a Go program, ignores while it does not proxy
