@@ -1,6 +1,7 @@
 // Capabilities, seccomp, no_new_privs, and what must never reach a
 // container: host fds (CVE-2024-21626) and a writable runtime binary
 // (CVE-2019-5736).
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
+#include "engined/spec/seccomp_convert.h"
 #include "tests/integration/runtime/runtime_fixture.h"
 #include "tests/testutil/child_reaper.h"
 
@@ -108,6 +110,73 @@ TEST_CASE("seccomp default errno with an allow list", "[security]") {
   f.config()["process"]["noNewPrivileges"] = false;
   CHECK(f.RunProbe({"syscall", "socket", "2", "1"})["errno"] == EAFNOSUPPORT);
   CHECK(f.RunProbe({"caps"})["seccomp"] == 2);  // filter mode
+}
+
+// The single entry of the runtime's seccomp cache (empty if none).
+std::string CacheEntry(const RuntimeFixture& f) {
+  std::string dir = f.root() + "/@seccomp-cache";
+  std::string found;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      CHECK(found.empty());
+      found = dir + "/" + e->d_name;
+    }
+    closedir(d);
+  }
+  return found;
+}
+
+ino_t Inode(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+TEST_CASE("docker's default seccomp profile, compiled and then from the cache", "[security]") {
+  RuntimeFixture f;
+  std::vector<std::string> caps;
+  for (const auto& c : f.config()["process"]["capabilities"]["bounding"]) {
+    caps.push_back(c.get<std::string>());
+  }
+  absl::StatusOr<nlohmann::json> profile = engined::spec::ConvertSeccompProfile(
+      engined::spec::DefaultSeccompProfile(), engined::spec::HostSeccompTarget(caps));
+  REQUIRE(profile.ok());
+  f.config()["linux"]["seccomp"] = *profile;
+  // Blocked by the profile, allowed without it: keyctl, and personalities
+  // other than the harmless few (READ_IMPLIES_EXEC here).
+  auto check_blocked = [&] {
+    CHECK(f.RunProbe({"syscall", "keyctl-session"})["errno"] == EPERM);
+    CHECK(f.RunProbe({"syscall", "personality", "0x400000"})["errno"] == EPERM);
+    CHECK(f.RunProbe({"syscall", "personality", "0"})["errno"] == 0);
+  };
+  for (bool no_new_privileges : {true, false}) {
+    // With no_new_privs the filter loads just before exec, else before the
+    // capabilities are dropped.
+    INFO("noNewPrivileges " << no_new_privileges);
+    f.config()["process"]["noNewPrivileges"] = no_new_privileges;
+    RemoveAll(f.root() + "/@seccomp-cache").IgnoreError();
+
+    check_blocked();  // compiled, then stored
+    std::string entry = CacheEntry(f);
+    REQUIRE_FALSE(entry.empty());
+    struct stat st {};
+    REQUIRE(stat(entry.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+    ino_t stored = Inode(entry);
+
+    check_blocked();  // from the cache: the entry was not written again
+    CHECK(Inode(entry) == stored);
+
+    // A damaged entry is compiled again and replaced.
+    {
+      UniqueFd fd(open(entry.c_str(), O_WRONLY | O_CLOEXEC));
+      REQUIRE(fd.ok());
+      REQUIRE(pwrite(fd.get(), "\xff\xff\xff\xff", 4, 200) == 4);
+    }
+    check_blocked();
+    CHECK(CacheEntry(f) == entry);
+    CHECK(Inode(entry) != stored);
+  }
 }
 
 TEST_CASE("only stdio and --preserve-fds reach the container", "[security]") {
