@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -211,25 +214,54 @@ TEST_CASE("only stdio and --preserve-fds reach the container", "[security]") {
   CHECK(bad.err.find("--preserve-fds") != std::string::npos);
 }
 
-TEST_CASE("the process inside runs from a sealed copy of the runtime until exec", "[security]") {
-  RuntimeFixture f;
+// Creates a container whose init waits for start in it, and checks what
+// its executable (still the runtime) is and that it cannot be written
+// through /proc (the CVE-2019-5736 path).
+void CheckSealedInit(RuntimeFixture& f, bool want_overlay) {
   std::string id = f.NewId();
   f.config()["process"]["args"] = {"true"};
   f.WriteBundle();
   REQUIRE(f.Runtime({"create", "--bundle", f.bundle(), id}).status.code == 0);
   int pid = f.State(id)["pid"].get<int>();
-  // Init waits for start in the container: its executable is the memfd copy.
+  std::string exe_link = fmt::format("/proc/{}/exe", pid);
   char target[256];
-  ssize_t n = readlink(fmt::format("/proc/{}/exe", pid).c_str(), target, sizeof(target) - 1);
+  ssize_t n = readlink(exe_link.c_str(), target, sizeof(target) - 1);
   REQUIRE(n > 0);
   std::string exe(target, static_cast<size_t>(n));
-  CHECK(exe.find("memfd:berth-runtime") != std::string::npos);
-  // And it cannot be written through /proc (the CVE-2019-5736 path).
-  int fd = open(fmt::format("/proc/{}/exe", pid).c_str(), O_WRONLY);
+  INFO("init's executable: " << exe);
+  struct statfs fs {};
+  REQUIRE(statfs(exe_link.c_str(), &fs) == 0);
+  if (want_overlay) {
+    // A detached, lower-only overlayfs of the binary's directory.
+    CHECK(fs.f_type == OVERLAYFS_SUPER_MAGIC);
+    CHECK((fs.f_flags & ST_RDONLY) != 0);
+    CHECK(exe == "/berth-runtime");
+  } else {
+    CHECK(exe.find("memfd:berth-runtime") != std::string::npos);
+  }
+  // The same binary as ours.
+  CHECK(ReadFile(exe_link).value_or("") == ReadFile(RuntimePath()).value_or("-"));
+  errno = 0;
+  int fd = open(exe_link.c_str(), O_WRONLY);
   if (fd >= 0) {
     CHECK(write(fd, "x", 1) < 0);
     close(fd);
+  } else if (want_overlay) {
+    CHECK(errno == EROFS);
   }
+  CHECK(f.Runtime({"start", id}).status.code == 0);
+}
+
+TEST_CASE("the process inside runs from a sealed runtime binary until exec", "[security]") {
+  RuntimeFixture f;
+  CheckSealedInit(f, /*want_overlay=*/true);
+}
+
+TEST_CASE("with BERTH_RUNTIME_SEAL=memfd the sealed binary is a memfd copy", "[security]") {
+  RuntimeFixture f;
+  REQUIRE(setenv("BERTH_RUNTIME_SEAL", "memfd", 1) == 0);
+  CheckSealedInit(f, /*want_overlay=*/false);
+  unsetenv("BERTH_RUNTIME_SEAL");
 }
 
 TEST_CASE("cwd is resolved inside the container root", "[security]") {
