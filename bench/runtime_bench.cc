@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -150,6 +151,10 @@ void IsolateMounts() {
   }
 }
 
+// The cgroup parent of --docker-spec's containers (docker's is /docker):
+// the runtimes remove each container's cgroup, and the benchmark this one.
+std::string DockerSpecCgroupParent() { return "/berth-runtime-bench-" + std::to_string(getpid()); }
+
 // config.json as berthd builds it for `docker run --network none IMAGE true`,
 // with the /etc files it binds in (written under `dir`).
 absl::StatusOr<berth::json::Json> DockerSpec(const std::string& dir, const std::string& rootfs) {
@@ -159,7 +164,7 @@ absl::StatusOr<berth::json::Json> DockerSpec(const std::string& dir, const std::
   in.config = {{"Cmd", {"true"}}, {"Env", {es::kDefaultPathEnv}}};
   in.host_config = {{"NetworkMode", "none"}};
   in.rootfs = rootfs;
-  in.cgroup_parent = "/berth-runtime-bench";
+  in.cgroup_parent = DockerSpecCgroupParent();
   for (const char* name : {"hostname", "hosts", "resolv.conf"}) {
     std::string path = dir + "/" + name;
     BERTH_RETURN_IF_ERROR(berth::WriteFile(path, std::string(name) == "hostname" ? "bench\n" : ""));
@@ -182,7 +187,8 @@ int main(int argc, char** argv) {
   app.add_option("-n,--iterations", iterations, "measured runs per runtime (default 100)");
   app.add_option("--warmup", warmup, "unmeasured runs first (default 5)");
   app.add_flag("--docker-spec", docker_spec,
-               "config.json as berthd writes it (docker's seccomp profile, masked paths, binds)");
+               "config.json as berthd writes it (docker's seccomp profile, masked paths, binds; "
+               "cgroups under /berth-runtime-bench-PID)");
   app.add_option("--compare", compare, "a second berth-runtime build, run in turn with the first");
   app.add_flag("--berth-only", no_others, "leave out runc and crun");
   app.add_option("--write-bundle", bundle_only, "only write the bundle to this directory");
@@ -283,5 +289,11 @@ int main(int argc, char** argv) {
     }
   }
   (void)berth::RemoveAll(dir);
+  if (docker_spec) {
+    std::error_code ec;
+    for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+      rmdir((hierarchy.path().string() + DockerSpecCgroupParent()).c_str());
+    }
+  }
   return 0;
 }
