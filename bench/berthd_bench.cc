@@ -27,6 +27,10 @@
 // once after the image load and once after the runs.
 //
 // Without dockerd, berth's numbers are printed alone, with the reason.
+// --compare-berthd PATH runs a second berthd (with the berth-containerd,
+// berth-shim and berth-runtime found beside it) in dockerd's place, the two
+// alternating as berthd and dockerd do: an A/B of two builds under the same
+// load.
 // Everything is removed at the end, also on failure or Ctrl-C: daemons,
 // leftover shims and containers, dockerd's cgroups, mounts, temp dirs.
 #include <errno.h>
@@ -81,6 +85,7 @@ struct Options {
   int settle_ms = 3000;
   int version_runs = 10;
   std::string berthd = "berthd";
+  std::string compare_berthd;  // a second berthd build, instead of dockerd
   std::string dockerd = kDockerd;
   std::string docker;
   std::string log_level;
@@ -450,7 +455,10 @@ void Report(const Options& opt, const std::vector<Result>& results) {
 
   const Result& b = results[0];
   const Result& d = results[1];
-  std::printf("\n| measure | berthd | dockerd | berthd / dockerd |\n|---|---:|---:|---:|\n");
+  const std::string& bn = b.engine->name();
+  const std::string& dn = d.engine->name();
+  std::printf("\n| measure | %s | %s | %s / %s |\n|---|---:|---:|---:|\n", bn.c_str(), dn.c_str(),
+              bn.c_str(), dn.c_str());
   auto row = [](const std::string& what, double x, double y, int decimals) {
     std::printf("| %s | %.*f | %.*f | %.3f |\n", what.c_str(), decimals, x, decimals, y,
                 Ratio(x, y));
@@ -471,6 +479,7 @@ void Report(const Options& opt, const std::vector<Result>& results) {
   row("idle PSS KiB, daemons, after runs", static_cast<double>(b.after.PssKb()),
       static_cast<double>(d.after.PssKb()), 0);
 
+  if (!opt.compare_berthd.empty()) return;  // two berthd builds: no targets
   bool complete = !b.Failed() && !d.Failed();
   double latency = Ratio(b.sequential.Median(), d.sequential.Median());
   double concurrent = Ratio(b.concurrent.Median(), d.concurrent.Median());
@@ -486,13 +495,22 @@ void Report(const Options& opt, const std::vector<Result>& results) {
 
 // ---- the run ---------------------------------------------------------------
 
-Engine::Spec BerthdSpec(const Options& opt, const std::string& top) {
-  std::string dir = top + "/berthd";
+Engine::Spec BerthdSpec(const Options& opt, const std::string& top, const std::string& name,
+                        const std::string& berthd) {
+  std::string dir = top + "/" + name;
   Engine::Spec spec{
-      .name = "berthd", .helper = "berth-containerd", .dir = dir, .socket = dir + "/berth.sock"};
-  spec.argv = {opt.berthd,           "-H",          "unix://" + spec.socket, "--data-root",
-               dir + "/data",        "--exec-root", dir + "/exec",           "--config-file",
-               dir + "/daemon.json", "--pidfile",   dir + "/berthd.pid"};
+      .name = name, .helper = "berth-containerd", .dir = dir, .socket = dir + "/berth.sock"};
+  spec.argv = {berthd,
+               "-H",
+               "unix://" + spec.socket,
+               "--data-root",
+               dir + "/data",
+               "--exec-root",
+               dir + "/exec",
+               "--config-file",
+               dir + "/daemon.json",
+               "--pidfile",
+               dir + "/berthd.pid"};
   if (!opt.log_level.empty()) spec.argv.insert(spec.argv.end(), {"--log-level", opt.log_level});
   if (!opt.keep_dir.empty()) spec.keep_log_as = opt.keep_dir + "/" + spec.name + ".log";
   return spec;
@@ -556,17 +574,18 @@ int Run(const Options& opt, const std::string& top) {
   // Shims that outlive their daemons come back to us and are reaped here.
   berth::testing::StartChildReaper();
 
-  std::string berthd_dir = top + "/berthd";
   std::string dockerd_dir = top + "/dockerd";
-  for (const std::string& dir : {berthd_dir, dockerd_dir}) {
+  for (const std::string& dir : {top + "/berthd", top + "/berthd-B", dockerd_dir}) {
     if (absl::Status s = berth::MkdirAll(dir, 0700); !s.ok()) {
       Warn(std::string(s.message()));
       return 1;
     }
   }
-  if (absl::Status s = berth::WriteFile(berthd_dir + "/daemon.json", "{}\n"); !s.ok()) {
-    Warn(std::string(s.message()));
-    return 1;
+  for (const char* name : {"berthd", "berthd-B"}) {
+    if (absl::Status s = berth::WriteFile(top + "/" + name + "/daemon.json", "{}\n"); !s.ok()) {
+      Warn(std::string(s.message()));
+      return 1;
+    }
   }
   // dockerd 20.10 writes its identity key to /etc/docker/key.json unless
   // its config names another path.
@@ -590,8 +609,13 @@ int Run(const Options& opt, const std::string& top) {
   }
 
   std::vector<std::unique_ptr<Engine>> engines;
-  engines.push_back(std::make_unique<Engine>(BerthdSpec(opt, top), cli));
-  if (opt.with_dockerd) engines.push_back(std::make_unique<Engine>(DockerdSpec(opt, top), cli));
+  engines.push_back(std::make_unique<Engine>(BerthdSpec(opt, top, "berthd", opt.berthd), cli));
+  if (!opt.compare_berthd.empty()) {
+    engines.push_back(
+        std::make_unique<Engine>(BerthdSpec(opt, top, "berthd-B", opt.compare_berthd), cli));
+  } else if (opt.with_dockerd) {
+    engines.push_back(std::make_unique<Engine>(DockerdSpec(opt, top), cli));
+  }
   std::vector<Result> results(engines.size());
   for (size_t e = 0; e < engines.size(); ++e) {
     results[e].engine = engines[e].get();
@@ -617,8 +641,12 @@ int Run(const Options& opt, const std::string& top) {
       }
     }
   }
-  std::printf("%d warm-up + %d runs in sequence, %s, %d ms apart...\n", opt.warmup, opt.runs,
-              engines.size() > 1 ? "berthd and dockerd alternating" : "berthd", opt.gap_ms);
+  std::printf(
+      "%d warm-up + %d runs in sequence, %s, %d ms apart...\n", opt.warmup, opt.runs,
+      engines.size() > 1
+          ? fmt::format("{} and {} alternating", engines[0]->name(), engines[1]->name()).c_str()
+          : "berthd",
+      opt.gap_ms);
   std::fflush(stdout);
   for (int i = 0; i < opt.warmup + opt.runs && !Interrupted(); ++i) {
     for (size_t k = 0; k < engines.size(); ++k) {
@@ -660,7 +688,7 @@ int Run(const Options& opt, const std::string& top) {
   std::this_thread::sleep_for(std::chrono::milliseconds(opt.settle_ms));
   for (size_t e = 0; e < engines.size(); ++e) results[e].after = engines[e]->Memory();
 
-  if (!opt.with_dockerd) {
+  if (!opt.with_dockerd && opt.compare_berthd.empty()) {
     std::printf("dockerd: %s: berthd's numbers only, no ratios\n",
                 opt.dockerd.empty() ? "not installed (Debian's docker.io provides "
                                       "/usr/sbin/dockerd)"
@@ -690,6 +718,9 @@ int main(int argc, char** argv) {
   app.add_option("--version-runs", opt.version_runs,
                  "`docker version` runs per engine, the CLI's own cost (default 10)");
   app.add_option("--berthd", opt.berthd, "berthd (default: the build tree's)");
+  app.add_option("--compare-berthd", opt.compare_berthd,
+                 "a second berthd (with its berth-containerd, berth-shim, berth-runtime beside "
+                 "it), run in turn with the first instead of dockerd");
   app.add_option("--dockerd", opt.dockerd, "dockerd (default /usr/sbin/dockerd)");
   app.add_option("--docker", opt.docker,
                  "the docker CLI (default: /usr/local/bin/docker, else /usr/bin/docker)");
@@ -720,7 +751,7 @@ int main(int argc, char** argv) {
     Warn("no docker CLI (pass --docker)");
     return 1;
   }
-  opt.with_dockerd = !no_dockerd;
+  opt.with_dockerd = !no_dockerd && opt.compare_berthd.empty();
   if (opt.with_dockerd) {
     opt.dockerd = berth::bench::Executable(opt.dockerd);
     if (opt.dockerd.empty()) opt.with_dockerd = false;

@@ -6,6 +6,11 @@
 // All runtimes run in one private mount namespace with the hybrid host's
 // cgroup2 mount (/sys/fs/cgroup/unified) unmounted: crun 1.8 refuses hybrid
 // hosts, berth-runtime and runc do not mind.
+//
+// --docker-spec: the bundle's config.json is the one berthd writes for
+// `docker run --network none busybox true` (engined's BuildSpec: docker's
+// default seccomp profile, capabilities, masked and read-only paths, the
+// /etc/hosts, hostname and resolv.conf binds), instead of `runc spec`'s.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,6 +26,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +35,7 @@
 #include "common/spawn.h"
 #include "common/status.h"
 #include "common/strings.h"
+#include "engined/spec/spec_builder.h"
 #include "tests/testimage/testimage.h"
 
 namespace {
@@ -144,6 +151,28 @@ void IsolateMounts() {
   }
 }
 
+// The cgroup parent of --docker-spec's containers (docker's is /docker):
+// the runtimes remove each container's cgroup, and the benchmark this one.
+std::string DockerSpecCgroupParent() { return "/berth-runtime-bench-" + std::to_string(getpid()); }
+
+// config.json as berthd builds it for `docker run --network none IMAGE true`,
+// with the /etc files it binds in (written under `dir`).
+absl::StatusOr<berth::json::Json> DockerSpec(const std::string& dir, const std::string& rootfs) {
+  namespace es = berth::engined::spec;
+  es::SpecInput in;
+  in.id = std::string(64, 'b');
+  in.config = {{"Cmd", {"true"}}, {"Env", {es::kDefaultPathEnv}}};
+  in.host_config = {{"NetworkMode", "none"}};
+  in.rootfs = rootfs;
+  in.cgroup_parent = DockerSpecCgroupParent();
+  for (const char* name : {"hostname", "hosts", "resolv.conf"}) {
+    std::string path = dir + "/" + name;
+    BERTH_RETURN_IF_ERROR(berth::WriteFile(path, std::string(name) == "hostname" ? "bench\n" : ""));
+    in.mounts.push_back({std::string("/etc/") + name, "bind", path, {"rbind", "rprivate"}});
+  }
+  return es::BuildSpec(in);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -151,9 +180,18 @@ int main(int argc, char** argv) {
   std::string berth_runtime;
   int iterations = 100;
   int warmup = 5;
+  bool docker_spec = false;
+  bool no_others = false;
+  std::string compare, bundle_only;
   app.add_option("--berth-runtime", berth_runtime, "path of berth-runtime")->required();
   app.add_option("-n,--iterations", iterations, "measured runs per runtime (default 100)");
   app.add_option("--warmup", warmup, "unmeasured runs first (default 5)");
+  app.add_flag("--docker-spec", docker_spec,
+               "config.json as berthd writes it (docker's seccomp profile, masked paths, binds; "
+               "cgroups under /berth-runtime-bench-PID)");
+  app.add_option("--compare", compare, "a second berth-runtime build, run in turn with the first");
+  app.add_flag("--berth-only", no_others, "leave out runc and crun");
+  app.add_option("--write-bundle", bundle_only, "only write the bundle to this directory");
   CLI11_PARSE(app, argc, argv);
   g_rss_exec = berth::JoinPath(
       std::string(argv[0]).substr(0, std::string(argv[0]).find_last_of('/') + 1), "berth-rss-exec");
@@ -170,31 +208,47 @@ int main(int argc, char** argv) {
 
   char dir_template[] = "/tmp/berth-bench-XXXXXX";
   std::string dir = mkdtemp(dir_template);
-  std::string bundle = dir + "/bundle";
+  std::string bundle = bundle_only.empty() ? dir + "/bundle" : bundle_only;
+  if (!bundle_only.empty()) (void)berth::RemoveAll(bundle_only);
   berth::testimage::ConfigOptions config;
   config.args = {"true"};
   absl::Status made = berth::testimage::CreateBundle(
       bundle, berth::testimage::DefaultRuntimeConfig(config), {});
+  if (made.ok() && docker_spec) {
+    absl::StatusOr<berth::json::Json> spec = DockerSpec(bundle, bundle + "/rootfs");
+    made = spec.ok() ? berth::WriteFile(bundle + "/config.json", berth::json::Dump(*spec))
+                     : spec.status();
+  }
   if (!made.ok()) {
     std::fprintf(stderr, "bundle: %s\n", std::string(made.message()).c_str());
     return 1;
   }
 
+  if (!bundle_only.empty()) {
+    (void)berth::RemoveAll(dir);
+    std::printf("bundle written to %s\n", bundle_only.c_str());
+    return 0;
+  }
+
   std::vector<std::pair<std::string, std::string>> runtimes = {{"berth-runtime", berth_runtime}};
+  if (!compare.empty()) runtimes.emplace_back("berth-B", compare);
   for (const char* name : {"runc", "crun"}) {
-    std::string path = Which(name);
+    std::string path = no_others ? "" : Which(name);
     if (path.empty()) {
-      std::printf("%s: not installed, skipped\n", name);
+      std::printf("%s: %s, skipped\n", name, no_others ? "--berth-only" : "not installed");
     } else {
       runtimes.emplace_back(name, path);
     }
   }
-  std::vector<Summary> summaries;
-  for (const auto& [name, path] : runtimes) {
-    Summary s;
-    s.name = name;
-    std::string root = dir + "/state-" + name;
-    for (int i = 0; i < warmup + iterations; ++i) {
+  // The runtimes take turns run by run, so load from elsewhere weighs on
+  // all of them alike.
+  std::vector<Summary> summaries(runtimes.size());
+  for (int i = 0; i < warmup + iterations; ++i) {
+    for (size_t k = 0; k < runtimes.size(); ++k) {
+      const auto& [name, path] = runtimes[k];
+      Summary& s = summaries[k];
+      s.name = name;
+      std::string root = dir + "/state-" + name;
       std::string id = "bench-" + name + "-" + std::to_string(i);
       std::optional<RunResult> r = OneRun(path, root, bundle, id);
       if (!r) {
@@ -204,7 +258,6 @@ int main(int argc, char** argv) {
       }
       if (i >= warmup) s.runs.push_back(*r);
     }
-    summaries.push_back(std::move(s));
   }
 
   std::printf("\ncreate + start + wait + delete, %d runs each (after %d warm-up runs)\n", iterations, warmup);
@@ -229,12 +282,18 @@ int main(int argc, char** argv) {
                 Percentile(del, 0.5), rss[s.name], s.failures);
   }
   std::printf("(create / start / wait / delete: medians of each step, ms)\n\n");
-  for (const char* other : {"runc", "crun"}) {
+  for (const char* other : {"berth-B", "runc", "crun"}) {
     if (medians.count(other) && medians[other] > 0) {
       std::printf("berth-runtime / %-5s median latency: %.2f   peak create RSS: %.2f\n", other,
                   medians["berth-runtime"] / medians[other], rss["berth-runtime"] / rss[other]);
     }
   }
   (void)berth::RemoveAll(dir);
+  if (docker_spec) {
+    std::error_code ec;
+    for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+      rmdir((hierarchy.path().string() + DockerSpecCgroupParent()).c_str());
+    }
+  }
   return 0;
 }

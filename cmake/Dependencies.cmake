@@ -18,6 +18,9 @@ pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
 # Static archives for berth-runtime (see Absl.cmake for why).
 find_library(BERTH_SECCOMP_STATIC NAMES libseccomp.a REQUIRED)
 find_library(BERTH_LIBCAP_STATIC NAMES libcap.a REQUIRED)
+# nettle's archive for common/sha256 (what it costs the static programs is
+# there): linked into every program, so none needs libnettle.so at run time.
+find_library(BERTH_NETTLE_STATIC NAMES libnettle.a REQUIRED)
 
 # gRPC without TLS: every Berth socket is a local unix socket, and leaving
 # OpenSSL out saves each shim its relocations and pages.

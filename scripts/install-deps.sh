@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries (see third_party/README.md for why each is here)
   libabsl-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libseccomp-dev libcap-dev libarchive-dev libssl-dev libsqlite3-dev libre2-dev libcurl4-openssl-dev libboost-dev zlib1g-dev
+  libseccomp-dev libcap-dev libarchive-dev libssl-dev nettle-dev libsqlite3-dev libre2-dev libcurl4-openssl-dev libboost-dev zlib1g-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests
   catch2 busybox-static iproute2 procps util-linux docker-registry

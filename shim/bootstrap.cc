@@ -33,15 +33,8 @@ bool Serving(const std::string& socket_path) {
   return fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
 }
 
-absl::StatusOr<std::string> SelfPath() {
-  char path[4096];
-  ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-  if (n < 0) return ErrnoErrorf(errno, "readlink /proc/self/exe");
-  return std::string(path, static_cast<size_t>(n));
-}
-
-std::vector<std::string> ServeArgs(const std::string& self, const ShimOptions& o) {
-  std::vector<std::string> argv = {self,           "--namespace",  o.ns,        "--id",
+std::vector<std::string> ServeArgs(const std::string& daemon, const ShimOptions& o) {
+  std::vector<std::string> argv = {daemon,         "--namespace",  o.ns,        "--id",
                                    o.id,           "--bundle",     o.bundle,    "--address",
                                    o.address,      "--runtime",    o.runtime,   "--runtime-root",
                                    o.runtime_root, "--socket-dir", o.socket_dir};
@@ -75,6 +68,8 @@ absl::StatusOr<std::string> ReadReport(int fd) {
 
 }  // namespace
 
+std::string DaemonProgram() { return FindCompanionProgram("berth-shim-daemon", "shim"); }
+
 absl::StatusOr<std::string> StartShim(const ShimOptions& options) {
   if (options.id.empty() || options.bundle.empty() || options.bundle[0] != '/') {
     return InvalidArgumentf("start: need --id and an absolute --bundle");
@@ -86,7 +81,6 @@ absl::StatusOr<std::string> StartShim(const ShimOptions& options) {
   if (Serving(socket_path)) return "unix://" + socket_path;
 
   BERTH_RETURN_IF_ERROR(MkdirAll(options.socket_dir, 0711));
-  BERTH_ASSIGN_OR_RETURN(std::string self, SelfPath());
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return ErrnoErrorf(errno, "pipe2");
   UniqueFd report_read(pipe_fds[0]), report_write(pipe_fds[1]);
@@ -95,7 +89,7 @@ absl::StatusOr<std::string> StartShim(const ShimOptions& options) {
   if (!log) return ErrnoErrorf(errno, "open {}", log_path);
 
   SpawnOptions spawn;
-  spawn.argv = ServeArgs(self, options);
+  spawn.argv = ServeArgs(DaemonProgram(), options);
   spawn.fds = {{2, log.get()}, {3, report_write.get()}};
   spawn.new_session = true;
   spawn.cwd = options.bundle;

@@ -1,15 +1,20 @@
-// berth-shim: start | serve | delete. See shim/daemon.h and shim/bootstrap.h.
-#include <malloc.h>
+// berth-shim: start | delete | serve, the commands a daemon runs (containerd's
+// shim command line). Small and without gRPC: `start` runs for every
+// container and only launches berth-shim-daemon, the long-lived shim
+// (shim/daemon_main.cc), and waits until it serves. See shim/bootstrap.h.
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "absl/synchronization/mutex.h"
 #include "common/logger.h"
 #include "common/time_util.h"
 #include "shim/bootstrap.h"
-#include "shim/daemon.h"
+
+extern char** environ;
 
 namespace {
 
@@ -20,32 +25,7 @@ int Fail(const absl::Status& status) {
 
 }  // namespace
 
-// gRPC sizes its thread pools by the machine's CPU count: the EventEngine
-// pool keeps one thread per CPU, the callback API one "nexting" thread per
-// two, and each thread holds its stack and bookkeeping (a shim on a 32-CPU
-// host ran 57 threads and used 1124 KiB of private memory, against 13 and
-// 632 KiB on 2 CPUs: bench/RESULTS-shim-memory.md). A shim serves one
-// container and a handful of calls; it is given the pools of a two-CPU
-// machine, whatever the host. Linked with -Wl,--wrap=gpr_cpu_num_cores
-// (shim/CMakeLists.txt), so this replaces gRPC's answer inside gRPC only.
-constexpr unsigned kShimGrpcCpus = 2;
-extern "C" unsigned __real_gpr_cpu_num_cores(void);
-extern "C" unsigned __wrap_gpr_cpu_num_cores(void) {
-  unsigned cpus = __real_gpr_cpu_num_cores();
-  return cpus < kShimGrpcCpus ? cpus : kShimGrpcCpus;
-}
-
 int main(int argc, char** argv) {
-  // One malloc arena for all threads (before any is started): glibc gives
-  // each thread that allocates an arena of its own, whose touched pages
-  // stay with the process; a shim's threads allocate little and seldom at
-  // the same time (bench/RESULTS-shim-memory.md: -60 KiB per shim).
-  ::mallopt(M_ARENA_MAX, 1);
-  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock
-  // detector on: a graph of every mutex gRPC ever locked, in ~80 KiB of
-  // LowLevelAlloc arenas, consulted on every lock. Release builds of gRPC
-  // (NDEBUG) run without it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   using berth::shim::ShimOptions;
   ShimOptions options;
   CLI::App app{"berth-shim: the per-container parent that holds stdio, logs and exit status"};
@@ -62,13 +42,21 @@ int main(int argc, char** argv) {
   app.add_flag("--debug", options.debug, "debug logging");
   app.require_subcommand(1);
   CLI::App* start = app.add_subcommand("start", "start a shim for the bundle, print its address");
-  CLI::App* del = app.add_subcommand("delete", "clean up after a shim that is gone");
-  CLI::App* serve = app.add_subcommand("serve", "be the shim (started by `start`)");
+  app.add_subcommand("delete", "clean up after a shim that is gone");
+  CLI::App* serve = app.add_subcommand("serve", "be the shim (berth-shim-daemon serve)");
   int ready_fd = -1;
   serve->add_option("--ready-fd", ready_fd, "fd to report readiness on");
   CLI11_PARSE(app, argc, argv);
 
   if (options.debug) berth::log::SetLevel(berth::log::Level::kDebug);
+  if (serve->parsed()) {
+    // The shim itself is the other binary; same command line.
+    std::string daemon = berth::shim::DaemonProgram();
+    argv[0] = daemon.data();
+    ::execve(daemon.c_str(), argv, environ);
+    std::fprintf(stderr, "berth-shim: exec %s: %s\n", daemon.c_str(), std::strerror(errno));
+    return 1;
+  }
   options.runtime = berth::shim::ResolveRuntime(options.runtime);
   if (start->parsed()) {
     absl::StatusOr<std::string> address = berth::shim::StartShim(options);
@@ -76,20 +64,16 @@ int main(int argc, char** argv) {
     std::printf("%s\n", address->c_str());
     return 0;
   }
-  if (del->parsed()) {
-    absl::StatusOr<berth::shim::ExitRecord> record = berth::shim::CleanupBundle(options);
-    if (!record.ok()) return Fail(record.status());
-    auto nanos =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(record->exited_at.time_since_epoch())
-            .count();
-    timespec ts{static_cast<time_t>(nanos / 1000000000), static_cast<long>(nanos % 1000000000)};
-    nlohmann::json out = {{"pid", record->pid},
-                          {"exit_status", record->exit_status},
-                          {"exited_at", berth::FormatRfc3339Nano(ts)}};
-    std::printf("%s\n", out.dump().c_str());
-    return 0;
-  }
-  absl::Status served = berth::shim::Serve(options, ready_fd);
-  if (!served.ok()) return Fail(served);
+  // delete
+  absl::StatusOr<berth::shim::ExitRecord> record = berth::shim::CleanupBundle(options);
+  if (!record.ok()) return Fail(record.status());
+  auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(record->exited_at.time_since_epoch())
+          .count();
+  timespec ts{static_cast<time_t>(nanos / 1000000000), static_cast<long>(nanos % 1000000000)};
+  nlohmann::json out = {{"pid", record->pid},
+                        {"exit_status", record->exit_status},
+                        {"exited_at", berth::FormatRfc3339Nano(ts)}};
+  std::printf("%s\n", out.dump().c_str());
   return 0;
 }

@@ -1,17 +1,11 @@
 #include "shim/shim_options.h"
 
-#include <fmt/format.h>
-// The low-level SHA-256 functions, deprecated in OpenSSL 3 in favour of EVP:
-// SHA256() and EVP initialize the whole library (providers, name maps, error
-// strings) for the one digest the shim needs, its socket name; these
-// compute it directly (bench/RESULTS-shim-memory.md).
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
 #include "common/file_util.h"
+#include "common/sha256.h"
 #include "common/spawn.h"
 #include "common/strings.h"
 
@@ -27,16 +21,11 @@ std::string RuntimeRootFor(const ShimOptions& options) {
 
 namespace {
 
+// The first 12 bytes of SHA-256 (common/sha256.h: OpenSSL's first use set
+// up its CPU detection, ~0.5 ms of each shim's start on the 2-CPU VM, for
+// this one digest).
 std::string Hash(const ShimOptions& options) {
-  std::string key = options.ns + "/" + options.id + "/" + options.bundle;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, key.data(), key.size());
-  SHA256_Final(digest, &ctx);
-  std::string hex;
-  for (int i = 0; i < 12; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return ToHex(Sha256Of(options.ns + "/" + options.id + "/" + options.bundle)).substr(0, 24);
 }
 
 }  // namespace

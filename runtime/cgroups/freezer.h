@@ -31,7 +31,8 @@ absl::StatusOr<FreezerState> FreezerStateV2(const std::string& dir);
 // `can_freeze` so none forks in between, thawed after. A cgroup that was
 // already frozen (a paused container) stays frozen, except for SIGKILL,
 // which thaws it so the tasks can die, then kills again whatever is left
-// until the cgroup is empty or kKillTimeout passes.
+// until the cgroup is empty or kKillTimeout passes. An empty cgroup is left
+// alone (not frozen).
 absl::Status SignalEveryProcess(Manager& manager, int signal, bool can_freeze);
 
 // Polls manager.Pids() until it is empty, re-sending SIGKILL when `rekill`.

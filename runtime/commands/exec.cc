@@ -12,6 +12,7 @@
 #include "runtime/container/create.h"
 #include "runtime/container/oci_state.h"
 #include "runtime/linux/seccomp.h"
+#include "runtime/linux/seccomp_cache.h"
 #include "runtime/linux/seccomp_listener.h"
 #include "runtime/linux/terminal.h"
 #include "runtime/process/exec_launcher.h"
@@ -94,6 +95,8 @@ absl::StatusOr<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
   if (!process.terminal && !o.console_socket.empty()) {
     return InvalidArgumentf("--console-socket given without a terminal (-t)");
   }
+  BERTH_ASSIGN_OR_RETURN(std::optional<linux::SeccompProgram> seccomp_program,
+                         linux::SeccompProgramForSpec(config, g.root));
 
   UniqueFd console_socket, console_peer;
   if (process.terminal) {
@@ -126,6 +129,7 @@ absl::StatusOr<int> Exec(const GlobalOptions& g, const ExecOptions& o) {
   exec.plan.spec = &config;
   exec.plan.console_socket_fd = console_socket.get();
   exec.plan.preserve_fds = o.preserve_fds;
+  exec.plan.seccomp_program = seccomp_program ? &*seccomp_program : nullptr;
   exec.namespaces = &ns;
   process::LaunchHooks hooks;
   hooks.seccomp_listener = [&](int fd, pid_t pid) -> absl::Status {

@@ -1,5 +1,4 @@
 // state, list and ps: reporting on containers.
-#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,12 +21,14 @@ using container::Container;
 
 void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
+// From /etc/passwd, as runc looks it up (no NSS: the runtime is linked
+// statically, see runtime/CMakeLists.txt).
 std::string UserName(uid_t uid) {
-  struct passwd pw;
-  struct passwd* result = nullptr;
-  char buf[1024];
-  if (::getpwuid_r(uid, &pw, buf, sizeof(buf), &result) == 0 && result != nullptr) {
-    return pw.pw_name;
+  if (absl::StatusOr<std::string> passwd = ReadFile("/etc/passwd"); passwd.ok()) {
+    for (std::string_view line : Split(*passwd, '\n', true)) {
+      std::vector<std::string_view> f = Split(line, ':');
+      if (f.size() >= 3 && !f[0].empty() && ParseUint64(f[2]) == uid) return std::string(f[0]);
+    }
   }
   return "#" + std::to_string(uid);
 }

@@ -2,8 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -23,6 +23,7 @@
 #include "runtime/linux/hooks.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/seccomp.h"
+#include "runtime/linux/seccomp_cache.h"
 #include "runtime/linux/seccomp_listener.h"
 #include "runtime/linux/terminal.h"
 #include "runtime/process/launcher.h"
@@ -109,6 +110,10 @@ absl::StatusOr<Created> CreateContainer(const GlobalOptions& g, const CreateOpti
   if (!spec.process->terminal && !o.console_socket.empty()) {
     return InvalidArgumentf("--console-socket given but process.terminal is false");
   }
+  // Built here once (or found in the cache) rather than by libseccomp in
+  // the container process, which only loads it.
+  BERTH_ASSIGN_OR_RETURN(std::optional<linux::SeccompProgram> seccomp_program,
+                         linux::SeccompProgramForSpec(spec, g.root));
 
   StateStore store(g.root);
   BERTH_RETURN_IF_ERROR(store.CreateDir(o.id));
@@ -177,6 +182,7 @@ absl::StatusOr<Created> CreateContainer(const GlobalOptions& g, const CreateOpti
   init.namespaces = &namespaces;
   init.cgroup_layout = &layout;
   init.cgroup_paths = state.cgroup_paths;
+  init.seccomp_program = seccomp_program ? &*seccomp_program : nullptr;
 
   process::LaunchHooks hooks;
   hooks.runtime_hooks = [&](pid_t pid) -> absl::Status {

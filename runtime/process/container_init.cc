@@ -197,6 +197,7 @@ absl::Status RunInit(const InitConfig& cfg, Channel& ch) {
   plan.spec = &spec;
   plan.console_socket_fd = cfg.console_socket_fd;
   plan.preserve_fds = cfg.preserve_fds;
+  plan.seccomp_program = cfg.seccomp_program;
   log::Debugf("init: root switched");
   BERTH_ASSIGN_OR_RETURN(PreparedProcess prepared, PrepareProcess(plan, ch));
   BERTH_RETURN_IF_ERROR(ch.Send(MessageType::kReady, host_pid));

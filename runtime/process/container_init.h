@@ -8,6 +8,7 @@
 
 #include "runtime/cgroups/layout.h"
 #include "runtime/linux/namespaces.h"
+#include "runtime/linux/seccomp_program.h"
 #include "runtime/process/channel.h"
 #include "runtime/spec/spec.h"
 
@@ -30,6 +31,7 @@ struct InitConfig {
   bool staged = false;
   const cgroups::Layout* cgroup_layout = nullptr;
   std::map<std::string, std::string> cgroup_paths;
+  const linux::SeccompProgram* seccomp_program = nullptr;  // see ProcessPlan
 };
 
 // Never returns: executes the program, or reports the error on the channel

@@ -95,6 +95,7 @@ absl::Status ApplySecurity(const ProcessPlan& plan, Channel& channel, bool* late
     *late = true;
     return absl::OkStatus();
   }
+  if (plan.seccomp_program != nullptr) return linux::LoadSeccompProgram(*plan.seccomp_program);
   BERTH_ASSIGN_OR_RETURN(linux::SeccompFilter filter, linux::BuildSeccompFilter(seccomp));
   BERTH_ASSIGN_OR_RETURN(UniqueFd notify_fd, linux::LoadSeccompFilter(filter));
   if (notify_fd) {
@@ -223,7 +224,9 @@ absl::StatusOr<PreparedProcess> PrepareProcess(const ProcessPlan& plan, Channel&
 }
 
 absl::Status ExecProcess(const ProcessPlan& plan, const PreparedProcess& prepared) {
-  if (prepared.load_seccomp_late) {
+  if (prepared.load_seccomp_late && plan.seccomp_program != nullptr) {
+    BERTH_RETURN_IF_ERROR(linux::LoadSeccompProgram(*plan.seccomp_program));
+  } else if (prepared.load_seccomp_late) {
     BERTH_ASSIGN_OR_RETURN(linux::SeccompFilter filter,
                            linux::BuildSeccompFilter(*plan.spec->linux->seccomp));
     BERTH_ASSIGN_OR_RETURN(UniqueFd unused, linux::LoadSeccompFilter(filter));

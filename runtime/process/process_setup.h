@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "runtime/linux/seccomp_program.h"
 #include "runtime/process/channel.h"
 #include "runtime/spec/spec.h"
 
@@ -17,6 +18,9 @@ struct ProcessPlan {
   const spec::Spec* spec = nullptr;  // the container's config (seccomp, personality)
   int console_socket_fd = -1;        // terminal mode: where the pty master goes
   uint32_t preserve_fds = 0;         // fds 3..3+N-1 pass into the program
+  // linux.seccomp compiled by the runtime (PrepareSeccompProgram), loaded
+  // as is; null: the filter is built here with libseccomp (notify rules).
+  const linux::SeccompProgram* seccomp_program = nullptr;
 };
 
 // A loaded-late seccomp filter and the resolved program, between

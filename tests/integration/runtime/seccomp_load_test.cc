@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 #include "common/unique_fd.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/linux/seccomp_listener.h"
+#include "runtime/linux/seccomp_program.h"
 #include "runtime/spec/spec.h"
 #include "tests/integration/runtime/forked_child.h"
 #include "tests/testutil/temp_dir.h"
@@ -200,6 +202,43 @@ TEST_CASE("A loaded filter returns the configured errno values", "[seccomp][root
   CHECK(access(dir.Sub("new").c_str(), F_OK) != 0);
   CHECK(access(dir.Sub("via-at").c_str(), F_OK) == 0);
   CHECK(access(existing_dir.c_str(), F_OK) == 0);
+  CHECK(testing::CountOpenFds() == fds_before);
+}
+
+TEST_CASE("A precompiled program acts as the filter libseccomp loads", "[seccomp][root]") {
+  testing::RequireRoot();
+  testing::TempDir dir("berth-seccomp");
+  int fds_before = testing::CountOpenFds();
+  for (bool log_flag : {false, true}) {
+    INFO("SECCOMP_FILTER_FLAG_LOG " << log_flag);
+    ChildResult r = RunInChild([&](int out) {
+      spec::Seccomp s;
+      s.default_action = "SCMP_ACT_ALLOW";
+      s.syscalls.push_back({.names = {"mkdir"}, .action = "SCMP_ACT_ERRNO"});  // EPERM
+      s.syscalls.push_back({.names = {"getppid"}, .action = "SCMP_ACT_ERRNO", .errno_ret = EDOM});
+      if (log_flag) s.flags = {"SECCOMP_FILTER_FLAG_LOG"};
+      absl::StatusOr<SeccompProgram> program = CompileSeccompProgram(s);
+      if (!program.ok()) return Report(out, "error=" + std::string(program.status().message()), 1);
+      if (absl::Status loaded = LoadSeccompProgram(*program); !loaded.ok()) {
+        return Report(out, "error=" + std::string(loaded.message()), 1);
+      }
+      std::string lines;
+      lines += "mkdir=" + Result(syscall(SYS_mkdir, dir.Sub("new").c_str(), 0755)) + "\n";
+      lines += "getppid=" + Result(syscall(SYS_getppid)) + "\n";
+      lines += "getpid_ok=" + std::to_string(syscall(SYS_getpid) == getpid()) + "\n";
+      // The mode the kernel reports: a filter is in place.
+      lines += "seccomp_mode=" + std::to_string(prctl(PR_GET_SECCOMP)) + "\n";
+      return Report(out, lines, 0);
+    });
+    RequireExitedZero(r);
+    std::map<std::string, std::string> got = ParseLines(r.output);
+    INFO(r.output);
+    CHECK(got["mkdir"] == "EPERM");
+    CHECK(got["getppid"] == "EDOM");
+    CHECK(got["getpid_ok"] == "1");
+    CHECK(got["seccomp_mode"] == "2");
+    CHECK(access(dir.Sub("new").c_str(), F_OK) != 0);
+  }
   CHECK(testing::CountOpenFds() == fds_before);
 }
 

@@ -1,10 +1,14 @@
 // Capabilities, seccomp, no_new_privs, and what must never reach a
 // container: host fds (CVE-2024-21626) and a writable runtime binary
 // (CVE-2019-5736).
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +16,7 @@
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
+#include "engined/spec/seccomp_convert.h"
 #include "tests/integration/runtime/runtime_fixture.h"
 #include "tests/testutil/child_reaper.h"
 
@@ -110,6 +115,73 @@ TEST_CASE("seccomp default errno with an allow list", "[security]") {
   CHECK(f.RunProbe({"caps"})["seccomp"] == 2);  // filter mode
 }
 
+// The single entry of the runtime's seccomp cache (empty if none).
+std::string CacheEntry(const RuntimeFixture& f) {
+  std::string dir = f.root() + "/@seccomp-cache";
+  std::string found;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      CHECK(found.empty());
+      found = dir + "/" + e->d_name;
+    }
+    closedir(d);
+  }
+  return found;
+}
+
+ino_t Inode(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+TEST_CASE("docker's default seccomp profile, compiled and then from the cache", "[security]") {
+  RuntimeFixture f;
+  std::vector<std::string> caps;
+  for (const auto& c : f.config()["process"]["capabilities"]["bounding"]) {
+    caps.push_back(c.get<std::string>());
+  }
+  absl::StatusOr<nlohmann::json> profile = engined::spec::ConvertSeccompProfile(
+      engined::spec::DefaultSeccompProfile(), engined::spec::HostSeccompTarget(caps));
+  REQUIRE(profile.ok());
+  f.config()["linux"]["seccomp"] = *profile;
+  // Blocked by the profile, allowed without it: keyctl, and personalities
+  // other than the harmless few (READ_IMPLIES_EXEC here).
+  auto check_blocked = [&] {
+    CHECK(f.RunProbe({"syscall", "keyctl-session"})["errno"] == EPERM);
+    CHECK(f.RunProbe({"syscall", "personality", "0x400000"})["errno"] == EPERM);
+    CHECK(f.RunProbe({"syscall", "personality", "0"})["errno"] == 0);
+  };
+  for (bool no_new_privileges : {true, false}) {
+    // With no_new_privs the filter loads just before exec, else before the
+    // capabilities are dropped.
+    INFO("noNewPrivileges " << no_new_privileges);
+    f.config()["process"]["noNewPrivileges"] = no_new_privileges;
+    RemoveAll(f.root() + "/@seccomp-cache").IgnoreError();
+
+    check_blocked();  // compiled, then stored
+    std::string entry = CacheEntry(f);
+    REQUIRE_FALSE(entry.empty());
+    struct stat st {};
+    REQUIRE(stat(entry.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+    ino_t stored = Inode(entry);
+
+    check_blocked();  // from the cache: the entry was not written again
+    CHECK(Inode(entry) == stored);
+
+    // A damaged entry is compiled again and replaced.
+    {
+      UniqueFd fd(open(entry.c_str(), O_WRONLY | O_CLOEXEC));
+      REQUIRE(fd.ok());
+      REQUIRE(pwrite(fd.get(), "\xff\xff\xff\xff", 4, 200) == 4);
+    }
+    check_blocked();
+    CHECK(CacheEntry(f) == entry);
+    CHECK(Inode(entry) != stored);
+  }
+}
+
 TEST_CASE("only stdio and --preserve-fds reach the container", "[security]") {
   RuntimeFixture f;
   json::Json fds = f.RunProbe({"fds"});
@@ -142,25 +214,54 @@ TEST_CASE("only stdio and --preserve-fds reach the container", "[security]") {
   CHECK(bad.err.find("--preserve-fds") != std::string::npos);
 }
 
-TEST_CASE("the process inside runs from a sealed copy of the runtime until exec", "[security]") {
-  RuntimeFixture f;
+// Creates a container whose init waits for start in it, and checks what
+// its executable (still the runtime) is and that it cannot be written
+// through /proc (the CVE-2019-5736 path).
+void CheckSealedInit(RuntimeFixture& f, bool want_overlay) {
   std::string id = f.NewId();
   f.config()["process"]["args"] = {"true"};
   f.WriteBundle();
   REQUIRE(f.Runtime({"create", "--bundle", f.bundle(), id}).status.code == 0);
   int pid = f.State(id)["pid"].get<int>();
-  // Init waits for start in the container: its executable is the memfd copy.
+  std::string exe_link = fmt::format("/proc/{}/exe", pid);
   char target[256];
-  ssize_t n = readlink(fmt::format("/proc/{}/exe", pid).c_str(), target, sizeof(target) - 1);
+  ssize_t n = readlink(exe_link.c_str(), target, sizeof(target) - 1);
   REQUIRE(n > 0);
   std::string exe(target, static_cast<size_t>(n));
-  CHECK(exe.find("memfd:berth-runtime") != std::string::npos);
-  // And it cannot be written through /proc (the CVE-2019-5736 path).
-  int fd = open(fmt::format("/proc/{}/exe", pid).c_str(), O_WRONLY);
+  INFO("init's executable: " << exe);
+  struct statfs fs {};
+  REQUIRE(statfs(exe_link.c_str(), &fs) == 0);
+  if (want_overlay) {
+    // A detached, lower-only overlayfs of the binary's directory.
+    CHECK(fs.f_type == OVERLAYFS_SUPER_MAGIC);
+    CHECK((fs.f_flags & ST_RDONLY) != 0);
+    CHECK(exe == "/berth-runtime");
+  } else {
+    CHECK(exe.find("memfd:berth-runtime") != std::string::npos);
+  }
+  // The same binary as ours.
+  CHECK(ReadFile(exe_link).value_or("") == ReadFile(RuntimePath()).value_or("-"));
+  errno = 0;
+  int fd = open(exe_link.c_str(), O_WRONLY);
   if (fd >= 0) {
     CHECK(write(fd, "x", 1) < 0);
     close(fd);
+  } else if (want_overlay) {
+    CHECK(errno == EROFS);
   }
+  CHECK(f.Runtime({"start", id}).status.code == 0);
+}
+
+TEST_CASE("the process inside runs from a sealed runtime binary until exec", "[security]") {
+  RuntimeFixture f;
+  CheckSealedInit(f, /*want_overlay=*/true);
+}
+
+TEST_CASE("with BERTH_RUNTIME_SEAL=memfd the sealed binary is a memfd copy", "[security]") {
+  RuntimeFixture f;
+  REQUIRE(setenv("BERTH_RUNTIME_SEAL", "memfd", 1) == 0);
+  CheckSealedInit(f, /*want_overlay=*/false);
+  unsetenv("BERTH_RUNTIME_SEAL");
 }
 
 TEST_CASE("cwd is resolved inside the container root", "[security]") {

@@ -1,4 +1,7 @@
 // The v1 manager and controller writers against fake cgroup files.
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <limits>
 
@@ -560,6 +563,27 @@ TEST_CASE("v1 freezer state on fake files", "[cgroups][v1][freezer]") {
   std::unique_ptr<Manager> none = MakeManager(V1Layout(tmp.Sub("other"), {"memory"}));
   CHECK(*none->GetFreezerState() == FreezerState::kThawed);
   CHECK(none->Freeze().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("v1 SignalAll freezes around the kill, an empty cgroup not at all",
+          "[cgroups][v1][freezer]") {
+  berth::testing::TempDir tmp;
+  std::unique_ptr<Manager> manager = MakeManager(V1Layout(tmp.path(), {"freezer", "pids"}));
+  std::string freezer = manager->Paths().at("freezer");
+  std::string pids = manager->Paths().at("pids");
+  Put(freezer, "freezer.state", "THAWED\n");
+  Put(pids, "cgroup.procs", "");
+  {
+    WriteLog log;
+    BERTH_REQUIRE_OK(manager->SignalAll(SIGKILL));
+    CHECK(log.writes().empty());
+  }
+  // A pid that is not ours to kill: signal 0 only checks it exists.
+  Put(pids, "cgroup.procs", std::to_string(getpid()) + "\n");
+  WriteLog log;
+  BERTH_REQUIRE_OK(manager->SignalAll(0));
+  CHECK(log.writes() ==
+        std::vector<std::string>{"freezer.state <- FROZEN", "freezer.state <- THAWED"});
 }
 
 TEST_CASE("v1 Pids reads cgroup.procs recursively", "[cgroups][v1]") {
