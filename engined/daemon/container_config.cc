@@ -67,6 +67,13 @@ absl::StatusOr<NewContainerConfig> PrepareContainerConfig(const nlohmann::json& 
   }
   if (mode == "bridge") {
     out.warnings.push_back(kBridgeWarning);
+  } else if (mode.rfind("container:", 0) == 0) {
+    // A 400, not "not found": the docker CLI answers a 404 on create by
+    // pulling the image and trying again.
+    return InvalidArgumentf(
+        "network mode {:?}: joining another container's network is not supported by berthd "
+        "yet (use host, none or bridge)",
+        mode);
   } else if (mode != "host" && mode != "none") {
     return NotFoundf("network {} not found", mode);
   }

@@ -18,6 +18,19 @@ bool BoolField(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
+// moby's event text for an exec: entrypoint, a space, the arguments joined
+// (so "exec_create: true " for a lone command, as dockerd writes it).
+std::string CommandText(const nlohmann::json& config) {
+  nlohmann::json cmd = config.value("Cmd", nlohmann::json::array());
+  std::string text = cmd.empty() ? "" : cmd[0].get<std::string>();
+  text += ' ';
+  for (size_t i = 1; i < cmd.size(); ++i) {
+    if (i > 1) text += ' ';
+    text += cmd[i].get<std::string>();
+  }
+  return text;
+}
+
 }  // namespace
 
 ExecManager::ExecManager(ContainerManager& containers) : containers_(containers) {
@@ -64,22 +77,26 @@ absl::StatusOr<std::string> ExecManager::Create(const std::string& container_ref
   auto exec = std::make_shared<ExecInstance>();
   exec->id = NewObjectId();
   exec->config = config;
-  // Registered under the container's lock: an exit recorded after this
-  // finds it (OnContainerEnd runs once the state says exited).
-  std::lock_guard<std::mutex> lock(entry->mu);
-  // moby's getActiveContainer, with its wording (the paused one names the
-  // container as the client did).
-  if (entry->c.state.status == RunState::kPaused) {
-    return FailedPreconditionf("Container {} is paused, unpause the container before exec",
-                               container_ref);
+  {
+    // Registered under the container's lock: an exit recorded after this
+    // finds it (OnContainerEnd runs once the state says exited).
+    std::lock_guard<std::mutex> lock(entry->mu);
+    // moby's getActiveContainer, with its wording (the paused one names the
+    // container as the client did).
+    if (entry->c.state.status == RunState::kPaused) {
+      return FailedPreconditionf("Container {} is paused, unpause the container before exec",
+                                 container_ref);
+    }
+    if (entry->c.state.status != RunState::kRunning) {
+      return FailedPreconditionf("Container {} is not running", entry->c.id);
+    }
+    exec->container_id = entry->c.id;
+    std::lock_guard<std::mutex> execs_lock(mu_);
+    PruneLocked();
+    execs_[exec->id] = exec;
   }
-  if (entry->c.state.status != RunState::kRunning) {
-    return FailedPreconditionf("container {} is not running", entry->c.id);
-  }
-  exec->container_id = entry->c.id;
-  std::lock_guard<std::mutex> execs_lock(mu_);
-  PruneLocked();
-  execs_[exec->id] = exec;
+  containers_.EmitEvent("exec_create: " + CommandText(config), exec->container_id,
+                        {{"execID", exec->id}});
   return exec->id;
 }
 
@@ -103,7 +120,7 @@ absl::Status ExecManager::Prepare(const std::shared_ptr<ExecInstance>& exec) {
   {
     std::lock_guard<std::mutex> lock(entry->mu);
     if (entry->c.state.status != RunState::kRunning) {
-      return FailedPreconditionf("container {} is not running", exec->container_id);
+      return FailedPreconditionf("Container {} is not running", exec->container_id);
     }
     pid = entry->c.state.pid;
   }
@@ -150,7 +167,13 @@ absl::Status ExecManager::StartProcess(const std::shared_ptr<ExecInstance>& exec
 absl::Status ExecManager::StartDetached(const std::string& exec_id) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<ExecInstance> exec, Get(exec_id));
   BERTH_RETURN_IF_ERROR(Prepare(exec));
+  EmitStart(*exec);
   return StartProcess(exec);
+}
+
+void ExecManager::EmitStart(const ExecInstance& exec) {
+  containers_.EmitEvent("exec_start: " + CommandText(exec.config), exec.container_id,
+                        {{"execID", exec.id}});
 }
 
 absl::Status ExecManager::StartAttached(
@@ -158,6 +181,7 @@ absl::Status ExecManager::StartAttached(
     const std::function<absl::StatusOr<std::pair<UniqueFd, std::string>>(bool tty)>& hijack) {
   BERTH_ASSIGN_OR_RETURN(std::shared_ptr<ExecInstance> exec, Get(exec_id));
   BERTH_RETURN_IF_ERROR(Prepare(exec));
+  EmitStart(*exec);
   AttachOptions options;
   options.container_id = exec->container_id;
   options.exec_id = exec->id;
@@ -230,10 +254,20 @@ std::vector<std::string> ExecManager::IdsOf(const std::string& container_id) {
 
 void ExecManager::OnExit(const std::string& container_id, const std::string& exec_id,
                          uint32_t status) {
+  bool first_report = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = execs_.find(exec_id);
-    if (it != execs_.end()) MarkExitedLocked(*it->second, static_cast<int>(status));
+    if (it != execs_.end()) {
+      MarkExitedLocked(*it->second, static_cast<int>(status));
+      // The event loop and an attached start's wait both report it.
+      first_report = !it->second->die_reported;
+      it->second->die_reported = true;
+    }
+  }
+  if (first_report) {
+    containers_.EmitEvent("exec_die", container_id,
+                          {{"execID", exec_id}, {"exitCode", std::to_string(status)}});
   }
   ContainerdClient& containerd = containers_.containerd();
   ctrpb::DeleteProcessRequest del;

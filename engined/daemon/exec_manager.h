@@ -29,6 +29,7 @@ struct ExecInstance {
   bool started = false;
   bool exited = false;
   int exit_code = 0;
+  bool die_reported = false;  // exec_die emitted
   int pid = 0;
   std::chrono::steady_clock::time_point exited_at;
 };
@@ -70,6 +71,8 @@ class ExecManager {
   // Registers the process with containerd (Tasks.Exec); marks it started.
   absl::Status Prepare(const std::shared_ptr<ExecInstance>& exec);
   absl::Status StartProcess(const std::shared_ptr<ExecInstance>& exec);
+  // The exec_start event, once the start is known to be valid.
+  void EmitStart(const ExecInstance& exec);
   // Drops exited execs past kDropAfter (mu_ held).
   void PruneLocked();
   void MarkExitedLocked(ExecInstance& exec, int code);

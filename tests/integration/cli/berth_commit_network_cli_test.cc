@@ -99,6 +99,22 @@ TEST_CASE("berth network ls, inspect, rm, prune and create", "[cli][berthd][netw
   SpawnResult create = f.Berth({"network", "create", "mine"});
   CHECK(create.status.code == 1);
   CHECK(create.err.find("user-defined networks are not supported") != std::string::npos);
+  // Another container's network: refused as bad input (400), so the CLI
+  // does not take it for a missing image and try to pull.
+  REQUIRE(f.Berth({"run", "-d", "--network", "none", "--name", "owner", "busybox", "sleep", "60"})
+              .status.code == 0);
+  for (bool docker : {false, true}) {
+    if (docker && BerthdFixture::DockerCli().empty()) continue;
+    std::vector<std::string> args = {"run", "--rm", "--network", "container:owner", "busybox",
+                                     "true"};
+    SpawnResult joined = docker ? f.Docker(args) : f.Berth(args);
+    INFO(joined.err);
+    CHECK(joined.status.code == 125);
+    CHECK(joined.err.find("joining another container's network is not supported by berthd yet") !=
+          std::string::npos);
+    CHECK(joined.err.find("Unable to find image") == std::string::npos);
+  }
+  CHECK(f.Berth({"ps", "-aq"}).out.size() == 13);  // only the owner: nothing half-created
 }
 
 TEST_CASE("berth and docker print the same network, commit and port output",

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <set>
+#include <sstream>
+#include <ctime>
 #include <thread>
 
 #include "tests/integration/engined/api/berthd_fixture.h"
@@ -222,8 +224,58 @@ TEST_CASE("docker CLI: ExecIDs and exec once the container stopped", "[berthd][e
   CHECK(after.out == "null\n");
   SpawnResult start = f.Docker({"exec", "box", "true"});
   CHECK(start.status.code == 1);
-  CHECK(start.err == "Error response from daemon: container " +
+  CHECK(start.err == "Error response from daemon: Container " +
                          f.Inspect("box")["Id"].get<std::string>() + " is not running\n");
+}
+
+TEST_CASE("exec reports exec_create, exec_start and exec_die events as dockerd does",
+          "[berthd][exec]") {
+  BerthdFixture f;
+  std::string id = f.Run(Busybox({"sleep", "300"}), "execed");
+  std::string since = std::to_string(std::time(nullptr) - 1);
+  // Attached (its exit seen by the start's wait and by the event loop:
+  // reported once), then detached with arguments and a code of its own.
+  HttpResult created = f.Post("/v1.41/containers/execed/exec",
+                              {{"Cmd", {"true"}}, {"AttachStdout", true}});
+  REQUIRE(created.status == 201);
+  std::string attached = created.Json()["Id"];
+  HttpResult ran = f.Request("POST", "/v1.41/exec/" + attached + "/start", "{}", kUpgrade);
+  REQUIRE(ran.status == 101);
+  created = f.Post("/v1.41/containers/execed/exec", {{"Cmd", {"sh", "-c", "exit 3"}}});
+  REQUIRE(created.status == 201);
+  std::string detached = created.Json()["Id"];
+  REQUIRE(f.Post("/v1.41/exec/" + detached + "/start", {{"Detach", true}}).status == 200);
+  nlohmann::json inspected;
+  for (int i = 0; i < 200; ++i) {
+    inspected = f.Get("/v1.41/exec/" + detached + "/json").Json();
+    if (inspected.value("Running", true) == false) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(inspected["ExitCode"] == 3);
+
+  std::string until = std::to_string(std::time(nullptr) + 1);
+  HttpResult events = f.Get("/v1.41/events?since=" + since + "&until=" + until +
+                            "&filters=%7B%22container%22%3A%5B%22execed%22%5D%7D");
+  REQUIRE(events.status == 200);
+  std::vector<std::string> seen;
+  std::istringstream lines(events.body);
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json e = nlohmann::json::parse(line, nullptr, false);
+    if (!e.is_object()) continue;
+    std::string action = e.value("Action", "");
+    if (action.rfind("exec_", 0) != 0) continue;
+    CHECK(e["Actor"]["ID"] == id);
+    CHECK(e["Actor"]["Attributes"]["name"] == "execed");
+    const nlohmann::json& attrs = e["Actor"]["Attributes"];
+    std::string exec_id = attrs.value("execID", "");
+    std::string which = exec_id == attached ? "attached" : exec_id == detached ? "detached" : "?";
+    std::string code = attrs.contains("exitCode") ? " " + attrs["exitCode"].get<std::string>() : "";
+    seen.push_back(which + " " + action + code);
+  }
+  CHECK(seen == std::vector<std::string>{
+                    "attached exec_create: true ", "attached exec_start: true ",
+                    "attached exec_die 0", "detached exec_create: sh -c exit 3",
+                    "detached exec_start: sh -c exit 3", "detached exec_die 3"});
 }
 
 }  // namespace
