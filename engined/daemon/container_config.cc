@@ -40,6 +40,51 @@ std::string NetworkMode(const nlohmann::json& host_config) {
   return it != host_config.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+bool NonEmpty(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return false;
+  // json::empty() is false for every string: a string is a value, not a container.
+  if (it->is_string()) return !it->get_ref<const std::string&>().empty();
+  return (it->is_array() || it->is_object()) && !it->empty();
+}
+
+// moby's create-time checks for NetworkMode container:<ref> (the container
+// itself is looked up at each start); a shared IPC namespace needs the
+// donor's /dev/shm, which berthd does not bind yet.
+absl::Status ValidateContainerNetworkMode(const std::string& mode, const nlohmann::json& config,
+                                          const nlohmann::json& host_config) {
+  if (mode.size() == std::string_view("container:").size()) {
+    return InvalidArgumentf("invalid network mode {:?}: name the container, container:<name|id>",
+                            mode);
+  }
+  if (NonEmpty(config, "Hostname")) {
+    return InvalidArgumentf("conflicting options: hostname and the network mode");
+  }
+  if (NonEmpty(host_config, "Dns")) {
+    return InvalidArgumentf("conflicting options: dns and the network mode");
+  }
+  if (NonEmpty(host_config, "ExtraHosts")) {
+    return InvalidArgumentf("conflicting options: custom host-to-IP mapping and the network mode");
+  }
+  if (NonEmpty(host_config, "Links")) {
+    return InvalidArgumentf(
+        "conflicting options: container type network can't be used with links. "
+        "This would result in undefined behavior");
+  }
+  if (NonEmpty(config, "MacAddress")) {
+    return InvalidArgumentf("conflicting options: mac-address and the network mode");
+  }
+  if (PublishesPorts(host_config)) {
+    return InvalidArgumentf(
+        "conflicting options: port publishing and the container type network mode");
+  }
+  if (NonEmpty(config, "ExposedPorts")) {
+    return InvalidArgumentf(
+        "conflicting options: port exposing and the container type network mode");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<volumes::ResolvedMounts> StoredMounts(const Container& c) {
   if (c.mounts.is_null() || (c.mounts.is_array() && c.mounts.empty())) {
     return volumes::ResolvedMounts{};
@@ -68,12 +113,7 @@ absl::StatusOr<NewContainerConfig> PrepareContainerConfig(const nlohmann::json& 
   if (mode == "bridge") {
     out.warnings.push_back(kBridgeWarning);
   } else if (mode.rfind("container:", 0) == 0) {
-    // A 400, not "not found": the docker CLI answers a 404 on create by
-    // pulling the image and trying again.
-    return InvalidArgumentf(
-        "network mode {:?}: joining another container's network is not supported by berthd "
-        "yet (use host, none or bridge)",
-        mode);
+    BERTH_RETURN_IF_ERROR(ValidateContainerNetworkMode(mode, config, host_config));
   } else if (mode != "host" && mode != "none") {
     return NotFoundf("network {} not found", mode);
   }
@@ -161,6 +201,8 @@ absl::StatusOr<nlohmann::json> BuildContainerSpec(const Container& c, const Spec
   input.host_config = c.host_config;
   input.rootfs = context.rootfs;
   input.init_path = context.init_path;
+  input.network_namespace_path = context.network_namespace_path;
+  input.pid_namespace_path = context.pid_namespace_path;
   BERTH_ASSIGN_OR_RETURN(volumes::ResolvedMounts mounts, StoredMounts(c));
   for (const volumes::OciMount& m : mounts.OciMounts()) {
     input.mounts.push_back({m.destination, m.type, m.source, m.options});

@@ -44,6 +44,8 @@ struct SpecContext {
   std::string rootfs;     // the container's rootfs, mounted
   std::string init_path;  // berth-init
   nlohmann::json default_ulimits;
+  std::string network_namespace_path;  // NetworkMode container:<ref>
+  std::string pid_namespace_path;      // PidMode container:<ref>
 };
 // docker inspect's "Mounts" for a container's stored mounts.
 nlohmann::json ApiMounts(const Container& c);

@@ -168,7 +168,8 @@ void ContainerManager::EventLoop() {
       if (envelope.topic() == "/tasks/exit") {
         ctrpb::TaskExit e;
         if (!envelope.event().UnpackTo(&e)) continue;
-        OnTaskExit({e.container_id(), e.id(), e.pid(), e.exit_status(), FormatTimestamp(e.exited_at())});
+        OnTaskExit(
+            {e.container_id(), e.id(), e.pid(), e.exit_status(), FormatTimestamp(e.exited_at())});
       } else if (envelope.topic() == "/tasks/oom") {
         ctrpb::TaskOOM e;
         if (envelope.event().UnpackTo(&e)) OnTaskOom(e.container_id());

@@ -8,6 +8,7 @@
 #include "engined/daemon/container_config.h"
 #include "engined/daemon/container_manager.h"
 #include "engined/daemon/etc_files.h"
+#include "engined/daemon/joined_namespaces.h"
 #include "engined/daemon/log_options.h"
 #include "engined/daemon/names.h"
 #include "engined/daemon/rootfs_mount.h"
@@ -103,17 +104,30 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
   const std::string& id = c.id;
   std::string dir = store_.Dir(id);
   BERTH_ASSIGN_OR_RETURN(JsonFileOptions log_options, LogOptionsOf(c));
-  BERTH_ASSIGN_OR_RETURN(EtcFiles etc, WriteEtcFiles(dir, c.config, c.host_config));
-  c.hostname_path = etc.hostname_path;
-  c.hosts_path = etc.hosts_path;
-  c.resolv_conf_path = etc.resolv_conf_path;
+  BERTH_ASSIGN_OR_RETURN(JoinedNamespaces joined, ResolveJoinedNamespaces(c, store_));
+  if (joined.network_donor) {
+    // On another container's network: its /etc files and names, as moby.
+    const Container& donor = *joined.network_donor;
+    c.hostname_path = donor.hostname_path;
+    c.hosts_path = donor.hosts_path;
+    c.resolv_conf_path = donor.resolv_conf_path;
+    for (const char* key : {"Hostname", "Domainname"}) {
+      c.config[key] = donor.config.is_object() ? donor.config.value(key, "") : "";
+    }
+  } else {
+    BERTH_ASSIGN_OR_RETURN(EtcFiles etc, WriteEtcFiles(dir, c.config, c.host_config));
+    c.hostname_path = etc.hostname_path;
+    c.hosts_path = etc.hosts_path;
+    c.resolv_conf_path = etc.resolv_conf_path;
+  }
 
   nlohmann::json spec;
   {
     BERTH_ASSIGN_OR_RETURN(RootfsMount rootfs,
                            RootfsMount::Mount(containerd_, id, JoinPath(dir, "rootfs-setup")));
     BERTH_RETURN_IF_ERROR(PopulateContainerVolumes(c, rootfs.path()));
-    SpecContext context{rootfs.path(), options_.init_path, options_.default_ulimits};
+    SpecContext context{rootfs.path(), options_.init_path, options_.default_ulimits,
+                        joined.network_path, joined.pid_path};
     BERTH_ASSIGN_OR_RETURN(spec, BuildContainerSpec(c, context));
   }  // unmounted here: the shim mounts the snapshot for the task
 
@@ -156,6 +170,10 @@ absl::StatusOr<bool> ContainerManager::StartLocked(const ContainerRef& entry) {
     entry->c.hostname_path = c.hostname_path;
     entry->c.hosts_path = c.hosts_path;
     entry->c.resolv_conf_path = c.resolv_conf_path;
+    if (joined.network_donor) {
+      entry->c.config["Hostname"] = c.config["Hostname"];
+      entry->c.config["Domainname"] = c.config["Domainname"];
+    }
     entry->c.state.status = RunState::kRunning;
     entry->c.state.pid = static_cast<int>(created.pid());
     entry->c.state.started_at = NowRfc3339Nano();

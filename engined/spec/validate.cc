@@ -120,8 +120,14 @@ absl::Status ValidateModes(const Json& hc) {
   auto container_ref = [](const std::string& m) {
     return m.rfind("container:", 0) == 0 && m.size() > 10;
   };
-  if (!(ipc.empty() || ipc == "none" || ipc == "private" || ipc == "shareable" || ipc == "host" ||
-        container_ref(ipc))) {
+  if (container_ref(ipc)) {
+    // Joining needs the donor's /dev/shm bound in as well.
+    return InvalidArgumentf(
+        "IPC mode {:?}: sharing another container's IPC namespace is not "
+        "supported by berthd yet",
+        ipc);
+  }
+  if (!(ipc.empty() || ipc == "none" || ipc == "private" || ipc == "shareable" || ipc == "host")) {
     return InvalidArgumentf("invalid IPC mode: {}", ipc);
   }
   if (!(pid.empty() || pid == "host" || container_ref(pid))) {

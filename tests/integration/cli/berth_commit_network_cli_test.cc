@@ -99,22 +99,6 @@ TEST_CASE("berth network ls, inspect, rm, prune and create", "[cli][berthd][netw
   SpawnResult create = f.Berth({"network", "create", "mine"});
   CHECK(create.status.code == 1);
   CHECK(create.err.find("user-defined networks are not supported") != std::string::npos);
-  // Another container's network: refused as bad input (400), so the CLI
-  // does not take it for a missing image and try to pull.
-  REQUIRE(f.Berth({"run", "-d", "--network", "none", "--name", "owner", "busybox", "sleep", "60"})
-              .status.code == 0);
-  for (bool docker : {false, true}) {
-    if (docker && BerthdFixture::DockerCli().empty()) continue;
-    std::vector<std::string> args = {"run", "--rm", "--network", "container:owner", "busybox",
-                                     "true"};
-    SpawnResult joined = docker ? f.Docker(args) : f.Berth(args);
-    INFO(joined.err);
-    CHECK(joined.status.code == 125);
-    CHECK(joined.err.find("joining another container's network is not supported by berthd yet") !=
-          std::string::npos);
-    CHECK(joined.err.find("Unable to find image") == std::string::npos);
-  }
-  CHECK(f.Berth({"ps", "-aq"}).out.size() == 13);  // only the owner: nothing half-created
 }
 
 TEST_CASE("berth and docker print the same network, commit and port output",
@@ -146,6 +130,69 @@ TEST_CASE("berth and docker print the same network, commit and port output",
     CHECK(ours.status.code == theirs.status.code);
     CHECK(ours.err == theirs.err);
   }
+}
+
+TEST_CASE("run with network and PID modes container:<name> joins a running container",
+          "[cli][berthd][network]") {
+  BerthdFixture f;
+  REQUIRE(f.Berth({"run", "-d", "--network", "none", "--name", "owner", "busybox", "sleep", "300"})
+              .status.code == 0);
+  const std::vector<std::string> probe = {"sh", "-c",
+                                          "readlink /proc/self/ns/net; hostname; cat /etc/hosts"};
+  std::vector<std::string> exec = {"exec", "owner"};
+  exec.insert(exec.end(), probe.begin(), probe.end());
+  SpawnResult owner = f.Berth(exec);
+  REQUIRE(owner.status.code == 0);
+  REQUIRE(owner.out.rfind("net:[", 0) == 0);
+  // Same network namespace, hostname and /etc files as the owner.
+  std::vector<std::string> run = {"run", "--rm", "--network", "container:owner", "busybox"};
+  run.insert(run.end(), probe.begin(), probe.end());
+  SpawnResult joined = f.Berth(run);
+  INFO(joined.err);
+  CHECK(joined.status.code == 0);
+  CHECK(joined.out == owner.out);
+  SpawnResult pids =
+      f.Berth({"run", "--rm", "--pid", "container:owner", "busybox", "ps", "-o", "pid,args"});
+  CHECK(pids.out.find("    1 sleep 300\n") != std::string::npos);
+
+  // moby's refusals, through both CLIs.
+  REQUIRE(f.Berth({"create", "--name", "joiner", "--network", "container:owner", "busybox", "sleep",
+                   "300"})
+              .status.code == 0);
+  REQUIRE(f.Berth({"stop", "-t", "0", "owner"}).status.code == 0);
+  struct Refusal {
+    std::vector<std::string> args;
+    int code;
+    std::string says;
+  };
+  const std::vector<Refusal> refusals = {
+      {{"start", "joiner"}, 1, "cannot join network of a non running container: owner"},
+      {{"run", "--rm", "--network", "container:nosuch", "busybox", "true"},
+       125,
+       "No such container: nosuch"},
+      {{"run", "--rm", "--network", "container:owner", "-h", "x", "busybox", "true"},
+       125,
+       "conflicting options: hostname and the network mode"},
+      {{"run", "--rm", "--network", "container:owner", "-p", "8080:80", "busybox", "true"},
+       125,
+       "conflicting options: port publishing and the container type network mode"},
+      {{"run", "--rm", "--ipc", "container:owner", "busybox", "true"},
+       125,
+       "sharing another container's IPC namespace is not supported by berthd yet"},
+  };
+  for (bool docker : {false, true}) {
+    if (docker && BerthdFixture::DockerCli().empty()) continue;
+    for (const Refusal& r : refusals) {
+      SpawnResult got = docker ? f.Docker(r.args) : f.Berth(r.args);
+      std::string command = docker ? "docker" : "berth";
+      for (const std::string& arg : r.args) command += " " + arg;
+      INFO(command << ": " << got.err);
+      CHECK(got.status.code == r.code);
+      CHECK(got.err.find(r.says) != std::string::npos);
+    }
+  }
+  // Nothing half-made: the owner and the joiner only (--rm removed the rest).
+  CHECK(f.Berth({"ps", "-aq"}).out.size() == 2 * 13);
 }
 
 }  // namespace

@@ -4,9 +4,9 @@
 // (dropped with their container's task, as dockerd drops them).
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
 #include <set>
 #include <sstream>
-#include <ctime>
 #include <thread>
 
 #include "tests/integration/engined/api/berthd_fixture.h"
@@ -235,8 +235,8 @@ TEST_CASE("exec reports exec_create, exec_start and exec_die events as dockerd d
   std::string since = std::to_string(std::time(nullptr) - 1);
   // Attached (its exit seen by the start's wait and by the event loop:
   // reported once), then detached with arguments and a code of its own.
-  HttpResult created = f.Post("/v1.41/containers/execed/exec",
-                              {{"Cmd", {"true"}}, {"AttachStdout", true}});
+  HttpResult created =
+      f.Post("/v1.41/containers/execed/exec", {{"Cmd", {"true"}}, {"AttachStdout", true}});
   REQUIRE(created.status == 201);
   std::string attached = created.Json()["Id"];
   HttpResult ran = f.Request("POST", "/v1.41/exec/" + attached + "/start", "{}", kUpgrade);
@@ -272,10 +272,10 @@ TEST_CASE("exec reports exec_create, exec_start and exec_die events as dockerd d
     std::string code = attrs.contains("exitCode") ? " " + attrs["exitCode"].get<std::string>() : "";
     seen.push_back(which + " " + action + code);
   }
-  CHECK(seen == std::vector<std::string>{
-                    "attached exec_create: true ", "attached exec_start: true ",
-                    "attached exec_die 0", "detached exec_create: sh -c exit 3",
-                    "detached exec_start: sh -c exit 3", "detached exec_die 3"});
+  CHECK(seen ==
+        std::vector<std::string>{"attached exec_create: true ", "attached exec_start: true ",
+                                 "attached exec_die 0", "detached exec_create: sh -c exit 3",
+                                 "detached exec_start: sh -c exit 3", "detached exec_die 3"});
 }
 
 }  // namespace

@@ -87,6 +87,9 @@ TEST_CASE("validate: capabilities, ulimits, devices, security options", "[valida
   CHECK(Error({{"OomScoreAdj", 2000}}) ==
         "Invalid value 2000, range for oom score adj is [-1000, 1000]");
   CHECK(Error({{"IpcMode", "weird"}}) == "invalid IPC mode: weird");
+  CHECK(Error({{"IpcMode", "container:db"}}) ==
+        "IPC mode \"container:db\": sharing another container's IPC namespace is not supported by "
+        "berthd yet");
   CHECK(Error({{"ShmSize", -1}}) == "SHM size can not be less than 0");
   CHECK(Error({{"Memory", "lots"}}) == "HostConfig.Memory: expected an integer");
 }
