@@ -30,16 +30,7 @@ int main(int argc, char** argv) {
   ShimOptions options;
   CLI::App app{"berth-shim: the per-container parent that holds stdio, logs and exit status"};
   app.set_version_flag("--version", std::string("berth-shim ") + BERTH_VERSION);
-  app.add_option("--namespace", options.ns, "namespace of the container");
-  app.add_option("--id", options.id, "container id")->required();
-  app.add_option("--bundle", options.bundle, "OCI bundle directory")->required();
-  app.add_option("--address", options.address, "address of the daemon that started the shim");
-  app.add_option("--runtime", options.runtime, "OCI runtime binary (berth-runtime, runc, crun)");
-  app.add_option("--runtime-root", options.runtime_root,
-                 "runtime state root (per namespace below)");
-  app.add_option("--socket-dir", options.socket_dir, "directory for the shim's socket");
-  app.add_flag("--systemd-cgroup", options.systemd_cgroup, "pass --systemd-cgroup to the runtime");
-  app.add_flag("--debug", options.debug, "debug logging");
+  berth::shim::AddShimFlags(app, options);
   app.require_subcommand(1);
   CLI::App* start = app.add_subcommand("start", "start a shim for the bundle, print its address");
   app.add_subcommand("delete", "clean up after a shim that is gone");

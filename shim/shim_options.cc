@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 
 #include "common/file_util.h"
@@ -10,6 +11,19 @@
 #include "common/strings.h"
 
 namespace berth::shim {
+
+void AddShimFlags(CLI::App& app, ShimOptions& options) {
+  app.add_option("--namespace", options.ns, "namespace of the container");
+  app.add_option("--id", options.id, "container id")->required();
+  app.add_option("--bundle", options.bundle, "OCI bundle directory")->required();
+  app.add_option("--address", options.address, "address of the daemon that started the shim");
+  app.add_option("--runtime", options.runtime, "OCI runtime binary (berth-runtime, runc, crun)");
+  app.add_option("--runtime-root", options.runtime_root,
+                 "runtime state root (per namespace below)");
+  app.add_option("--socket-dir", options.socket_dir, "directory for the shim's socket");
+  app.add_flag("--systemd-cgroup", options.systemd_cgroup, "pass --systemd-cgroup to the runtime");
+  app.add_flag("--debug", options.debug, "debug logging");
+}
 
 std::string ResolveRuntime(const std::string& runtime) {
   return FindCompanionProgram(runtime, "runtime");

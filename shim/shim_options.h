@@ -4,6 +4,10 @@
 
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace berth::shim {
 
 struct ShimOptions {
@@ -18,6 +22,11 @@ struct ShimOptions {
   bool systemd_cgroup = false;
   bool debug = false;
 };
+
+// The global flags both shim programs take (--namespace, --id, --bundle,
+// --address, --runtime, --runtime-root, --socket-dir, --systemd-cgroup,
+// --debug), bound to `options`.
+void AddShimFlags(CLI::App& app, ShimOptions& options);
 
 // options.runtime as a path: a bare name is looked up beside this binary,
 // then in PATH.
