@@ -271,13 +271,10 @@ TEST_CASE("shim drives runc as well", "[shim][runc]") {
   REQUIRE(f.StartTask().ok());
   REQUIRE(a.ReadUntil("from runc\n"));
   {
-    grpc::ClientContext context;
     shimpb::ExecRequest request;
-    request.set_id(f.id());
     request.set_exec_id("e");
     request.set_spec(ExecSpec({"sh", "-c", "echo exec via runc"}));
-    shimpb::Empty empty;
-    REQUIRE(f.stub().Exec(&context, request, &empty).ok());
+    REQUIRE(f.Exec(request).ok());
     Attachment e(f.stub(), f.id(), "e");
     REQUIRE(e.opened());
     REQUIRE(f.StartTask("e").ok());

@@ -143,6 +143,15 @@ grpc::Status ShimFixture::Create(shimpb::CreateRequest request) {
   return status;
 }
 
+grpc::Status ShimFixture::Exec(shimpb::ExecRequest request) {
+  grpc::ClientContext context;
+  request.set_id(id_);
+  shimpb::Empty empty;
+  grpc::Status status = stub_->Exec(&context, request, &empty);
+  if (!status.ok()) UNSCOPED_INFO("exec " << request.exec_id() << ": " << status.error_message());
+  return status;
+}
+
 grpc::Status ShimFixture::StartTask(const std::string& exec_id, uint32_t* pid) {
   grpc::ClientContext context;
   shimpb::StartRequest request;

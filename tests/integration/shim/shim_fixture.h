@@ -43,6 +43,8 @@ class ShimFixture {
 
   // Create with a json-file log at Path("ctr.log") unless `log_format` is "".
   grpc::Status Create(shimpb::CreateRequest request = {});
+  // Exec with `request` (its id filled in): exec_id, spec and the stdio flags.
+  grpc::Status Exec(shimpb::ExecRequest request);
   grpc::Status StartTask(const std::string& exec_id = "", uint32_t* pid = nullptr);
   // Wait; asserts success and returns the exit status.
   uint32_t WaitExit(const std::string& exec_id = "");

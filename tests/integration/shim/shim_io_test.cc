@@ -82,14 +82,11 @@ TEST_CASE("shim execs into a running container", "[shim][io]") {
   REQUIRE(f.StartTask().ok());
   auto exec = [&](const std::string& exec_id, const std::vector<std::string>& args,
                   bool terminal = false) {
-    grpc::ClientContext context;
     shimpb::ExecRequest request;
-    request.set_id(f.id());
     request.set_exec_id(exec_id);
     request.set_terminal(terminal);
     request.set_spec(ExecSpec(args, terminal));
-    shimpb::Empty empty;
-    return f.stub().Exec(&context, request, &empty);
+    return f.Exec(request);
   };
   REQUIRE(exec("e1", {"sh", "-c", "echo from exec; echo to err >&2; exit 5"}).ok());
   CHECK(exec("e1", {"true"}).error_code() == grpc::StatusCode::ALREADY_EXISTS);
@@ -156,15 +153,12 @@ TEST_CASE("an attach whose output ends before its stdin is taken leaves the shim
   const std::string input(1 << 20, 'a');
   for (int i = 0; i < 3; ++i) {
     std::string exec_id = "ignores-stdin-" + std::to_string(i);
-    grpc::ClientContext context;
     shimpb::ExecRequest request;
-    request.set_id(f.id());
     request.set_exec_id(exec_id);
     request.set_stdin(true);
     request.set_stdin_once(true);
-    request.set_spec(ExecSpec({"sh", "-c", "echo bye; exec >&- 2>&-; sleep 0.5"}, false));
-    shimpb::Empty empty;
-    REQUIRE(f.stub().Exec(&context, request, &empty).ok());
+    request.set_spec(ExecSpec({"sh", "-c", "echo bye; exec >&- 2>&-; sleep 0.5"}));
+    REQUIRE(f.Exec(request).ok());
     Attachment attach(f.stub(), f.id(), exec_id);
     REQUIRE(attach.opened());
     REQUIRE(attach.SendStdin(input));

@@ -18,19 +18,10 @@
 #include "runtime/linux/seccomp.h"
 #include "runtime/spec/parse.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/unit/runtime/seccomp_spec_parse.h"
 
 namespace berth::runtime::linux {
 namespace {
-
-spec::Seccomp ParseSeccomp(const std::string& seccomp_json) {
-  std::string config = R"({"ociVersion": "1.0.2", "linux": {"seccomp": )" + seccomp_json + "}}";
-  absl::StatusOr<spec::Spec> parsed = spec::ParseSpec(config);
-  INFO(parsed.status());
-  REQUIRE(parsed.ok());
-  REQUIRE(parsed->linux.has_value());
-  REQUIRE(parsed->linux->seccomp.has_value());
-  return *parsed->linux->seccomp;
-}
 
 constexpr char kProfile[] = R"({
   "defaultAction": "SCMP_ACT_ERRNO",

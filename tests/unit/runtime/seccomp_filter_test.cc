@@ -14,21 +14,12 @@
 #include "common/unique_fd.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/spec/parse.h"
+#include "tests/unit/runtime/seccomp_spec_parse.h"
 
 namespace berth::runtime::linux {
 namespace {
 
 std::string Message(const absl::Status& s) { return std::string(s.message()); }
-
-spec::Seccomp ParseSeccomp(const std::string& seccomp_json) {
-  std::string config = R"({"ociVersion": "1.0.2", "linux": {"seccomp": )" + seccomp_json + "}}";
-  absl::StatusOr<spec::Spec> parsed = spec::ParseSpec(config);
-  INFO(parsed.status());
-  REQUIRE(parsed.ok());
-  REQUIRE(parsed->linux.has_value());
-  REQUIRE(parsed->linux->seccomp.has_value());
-  return *parsed->linux->seccomp;
-}
 
 std::string Pfc(const spec::Seccomp& s) {
   absl::StatusOr<SeccompFilter> filter = BuildSeccompFilter(s);
